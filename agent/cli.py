@@ -1,0 +1,348 @@
+"""The `sitrep` command line: the only place that prints or exits.
+
+Exit codes: 0 all good; 1 a gate or check failed; 2 usage or config error; 3 some input or
+article could not be extracted (the others were); 4 the run stopped on an authentication
+error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from agent import __version__
+from agent.articles import parse_published, read_inputs
+from agent.batch import Failed, run_batch
+from agent.config import Settings, load_settings, profile_status, resolve_model
+from agent.errors import AgentError, UsageError
+from agent.extract import Extractor
+from agent.output import atomic_write_text
+from agent.schema import ExtractionResult
+
+app = typer.Typer(
+    name="sitrep",
+    help=(
+        "Extract conflict events, casualty figures and stated causes from news articles, "
+        "every item grounded in a verbatim quote with offsets."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_FAILED_ITEMS = 3
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    table = "table"
+    csv = "csv"
+
+
+class VagueTable(StrEnum):
+    acled = "acled"
+    isaf = "isaf"
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail(exc: AgentError) -> NoReturn:
+    _say(f"sitrep: {exc}")
+    raise typer.Exit(exc.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sitrep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """sitrep: grounded extraction from conflict news."""
+
+
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="TOML config with model profiles (else $SITREP_CONFIG, ./sitrep.toml, "
+        "~/.config/sitrep/config.toml).",
+    ),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="A profile name from the config, openai/<model-id>, 'rules' (offline) or 'auto' "
+        "(OpenAI when OPENAI_API_KEY is set, else rules).",
+    ),
+]
+
+
+def make_extractor(
+    settings: Settings,
+    model: str | None,
+    *,
+    base_url: str | None = None,
+    mode: str | None = None,
+    prompt_path: str | None = None,
+    vague_table: str | None = None,
+    quiet: bool = False,
+) -> Extractor:
+    """The extractor a run uses, chosen from config + environment + flags."""
+    resolved = resolve_model(settings, model, os.environ, base_url=base_url, mode=mode)
+    if resolved.note and not quiet:
+        _say(resolved.note)
+    table = vague_table or settings.vague_table
+    if resolved.profile is None:
+        if prompt_path:
+            raise UsageError("--prompt applies to LLM profiles; 'rules' uses no prompt")
+        from agent.rules import RulesExtractor
+
+        return RulesExtractor(vague_table=table)
+    from agent.llm import LLMExtractor
+    from agent.prompts import load_prompt
+
+    return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table)
+
+
+def _single_input(inputs: list[str]) -> bool:
+    if len(inputs) != 1 or inputs[0] == "-":
+        return False
+    path = Path(inputs[0])
+    return path.is_file() and path.suffix.lower() not in (".jsonl", ".ndjson")
+
+
+@app.command()
+def extract(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Articles: .txt/.md files, .html pages, .jsonl files (one article per line: "
+            "id, text, optional title, published, source, url), folders, or - for stdin.",
+            show_default=False,
+        ),
+    ],
+    model: ModelOpt = None,
+    config: ConfigOpt = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Override the profile's endpoint.")
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode", help="Override the profile's mode: tools, json_schema, json, md_json."
+        ),
+    ] = None,
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", help="Use another prompt file (TOML).")
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            "--published",
+            help="Publication date YYYY-MM-DD for resolving relative dates (overrides the "
+            "input's).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (one article, pretty), jsonl (one object per line; the default for "
+            "several articles), table (for humans), csv (one row per casualty figure).",
+        ),
+    ] = None,
+    vague_table: Annotated[
+        VagueTable | None,
+        typer.Option("--vague-table", help="Numbers for vague words: acled (default) or isaf."),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-j", min=1, max=512, help="Articles in flight at once."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")
+    ] = False,
+) -> None:
+    """Extract events, casualty figures and stated causes from articles."""
+    try:
+        settings = load_settings(config)
+        pub = parse_published(published) if published else None
+        extractor = make_extractor(
+            settings,
+            model,
+            base_url=base_url,
+            mode=mode,
+            prompt_path=prompt,
+            vague_table=vague_table.value if vague_table else None,
+            quiet=quiet,
+        )
+    except AgentError as exc:
+        _fail(exc)
+    single = _single_input(inputs)
+    chosen = fmt or (OutputFormat.json if single else OutputFormat.jsonl)
+    items = read_inputs(inputs, published=pub)
+    results: list[ExtractionResult] = []
+    failures: list[Failed] = []
+    stream_to = None
+    if chosen is OutputFormat.jsonl:
+        stream_to = output.open("w", encoding="utf-8") if output else sys.stdout
+
+    async def run() -> None:
+        async for outcome in run_batch(
+            items, extractor, concurrency=concurrency or settings.concurrency
+        ):
+            if isinstance(outcome, Failed):
+                failures.append(outcome)
+                _say(f"sitrep: {outcome.line()}")
+                continue
+            result = outcome.result
+            if verbose:
+                for warning in result.warnings:
+                    _say(f"warning: {result.article.id}: {warning}")
+            elif result.warnings and not quiet:
+                _say(f"note: {result.article.id}: {len(result.warnings)} warning(s) in 'warnings'")
+            if stream_to is not None:
+                stream_to.write(result.model_dump_json() + "\n")
+                stream_to.flush()
+            else:
+                results.append(result)
+        await _close(extractor)
+
+    try:
+        asyncio.run(run())
+    except AgentError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        _say("sitrep: interrupted")
+        raise typer.Exit(130) from None
+    finally:
+        if stream_to is not None and stream_to is not sys.stdout:
+            stream_to.close()
+    if stream_to is None:
+        text = render(results, chosen)
+        if output:
+            atomic_write_text(output, text)
+        else:
+            sys.stdout.write(text)
+    if failures:
+        raise typer.Exit(EXIT_FAILED_ITEMS)
+
+
+async def _close(extractor: Extractor) -> None:
+    close = getattr(extractor, "aclose", None)
+    if close is not None:
+        await close()
+
+
+def render(results: list[ExtractionResult], fmt: OutputFormat) -> str:
+    if fmt is OutputFormat.json:
+        if len(results) == 1:
+            return results[0].model_dump_json(indent=2) + "\n"
+        return "".join(r.model_dump_json() + "\n" for r in results)
+    if fmt is OutputFormat.csv:
+        return _csv(results)
+    if fmt is OutputFormat.table:
+        return _table(results)
+    return "".join(r.model_dump_json() + "\n" for r in results)
+
+
+CSV_COLUMNS = [
+    "article_id", "id", "event_id", "outcome", "group", "civilian", "count_text", "low", "high",
+    "qualifier", "part_of", "scope", "reported_by", "quote", "start", "end", "model",
+]  # fmt: skip
+
+
+def _csv(results: list[ExtractionResult]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in results:
+        for c in r.casualties:
+            row: list[Any] = [
+                r.article.id, c.id, c.event_id, c.outcome, c.group, c.civilian, c.count_text,
+                c.low, c.high, c.qualifier, c.part_of, c.scope, c.reported_by, c.evidence.text,
+                c.evidence.start, c.evidence.end, r.model,
+            ]  # fmt: skip
+            writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue()
+
+
+def _table(results: list[ExtractionResult]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, force_terminal=False, color_system=None)
+    for r in results:
+        console.print(f"[bold]{r.article.title or r.article.id}[/bold]  ({r.model})")
+        figures = Table("id", "outcome", "group", "count", "low", "high", "qualifier",
+                        "part of", "scope", "reported by", title="Casualty figures")  # fmt: skip
+        for c in r.casualties:
+            figures.add_row(
+                c.id, c.outcome, c.group, c.count_text, _cell(c.low), _cell(c.high),
+                c.qualifier, _cell(c.part_of), c.scope, _cell(c.reported_by),
+            )  # fmt: skip
+        console.print(figures)
+        causes = Table("id", "cause", "effect", "claimed by", "certainty", title="Stated causes")
+        for k in r.causes:
+            causes.add_row(k.id, k.cause, k.effect, _cell(k.claimed_by), k.certainty)
+        console.print(causes)
+        events = Table("id", "type", "date", "location", "summary", title="Events")
+        for e in r.events:
+            events.add_row(e.id, e.event_type, _cell(e.date or e.date_text), _cell(e.location),
+                           e.summary)  # fmt: skip
+        console.print(events)
+        for w in r.warnings:
+            console.print(f"warning: {w}", markup=False)
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+@app.command()
+def models(config: ConfigOpt = None) -> None:
+    """List the model profiles and whether each is usable here (never prints a key)."""
+    try:
+        settings = load_settings(config)
+    except AgentError as exc:
+        _fail(exc)
+    typer.echo(f"config: {settings.config_path or '(none found; built-in defaults)'}")
+    typer.echo(f"default_model: {settings.default_model}")
+    typer.echo("rules        usable   offline rule-based extractor (no key, no network)")
+    for name, profile in sorted(settings.models.items()):
+        ok, why = profile_status(profile, os.environ)
+        typer.echo(
+            f"{name:<12} {'usable' if ok else 'missing':<8} {profile.model} via "
+            f"{profile.endpoint} (mode {profile.mode}; {why})"
+        )
+    if "OPENAI_API_KEY" in os.environ:
+        typer.echo("openai/<id>  usable   ad hoc OpenAI model (key in $OPENAI_API_KEY)")
+    else:
+        typer.echo("openai/<id>  missing  ad hoc OpenAI model ($OPENAI_API_KEY is not set)")

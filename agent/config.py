@@ -1,0 +1,195 @@
+"""Settings and model profiles, built once at the edge from file + environment + flags.
+
+The TOML config holds named profiles (`[models.NAME]`); keys never live in it, only the NAME of
+the environment variable that holds one (`api_key_env`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from agent.errors import ConfigError
+
+Mode = Literal["tools", "json_schema", "json", "md_json"]
+RULES = "rules"
+AUTO = "auto"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+class ModelProfile(BaseModel):
+    """One way to reach a model. `name` is the profile's key in the config."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    provider: Literal["openai"] = "openai"
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = "OPENAI_API_KEY"
+    mode: Mode = "tools"
+    temperature: float = 0.0
+    max_output_tokens: int | None = 4096
+    timeout_s: float = 60.0
+    max_reasks: int = Field(default=2, ge=0, le=10)
+    # transport retries (429, 5xx, timeouts, connection errors)
+    max_attempts: int = Field(default=4, ge=1, le=20)
+    max_retry_wait_s: float = Field(default=60.0, gt=0)
+    max_total_wait_s: float = Field(default=180.0, gt=0)
+    # estimated cost, in the user's currency per million tokens
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
+    concurrency: int | None = Field(default=None, ge=1, le=512)
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url or OPENAI_URL
+
+    @property
+    def label(self) -> str:
+        """The resolved model name written into every output."""
+        return f"{self.name}/{self.model}" if self.name != self.model else self.model
+
+    @property
+    def needs_key(self) -> bool:
+        """A remote endpoint needs a key; a local server usually accepts any."""
+        host = urlparse(self.endpoint).hostname or ""
+        return self.api_key_env is not None and host not in ("localhost", "127.0.0.1", "::1")
+
+
+class Settings(BaseModel):
+    """Everything a run needs to know, resolved once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_model: str = AUTO
+    vague_table: Literal["acled", "isaf"] = "acled"
+    concurrency: int = Field(default=8, ge=1, le=512)
+    max_article_chars: int = Field(default=200_000, ge=1000)
+    cache_path: str | None = None
+    models: dict[str, ModelProfile] = Field(default_factory=dict)
+    config_path: str | None = None
+
+
+class ResolvedModel(BaseModel):
+    """A profile chosen for a run, with its key (if any) read from the environment."""
+
+    profile: ModelProfile | None  # None: the offline rule-based extractor
+    api_key: SecretStr | None = None
+    note: str | None = None  # said on stderr: why this model was chosen
+
+    @property
+    def label(self) -> str:
+        return RULES if self.profile is None else self.profile.label
+
+
+def config_candidates(explicit: str | None, env: Mapping[str, str]) -> list[Path]:
+    """Where the config is looked for, in order."""
+    if explicit:
+        return [Path(explicit)]
+    if env.get("SITREP_CONFIG"):
+        return [Path(env["SITREP_CONFIG"])]
+    base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return [Path("sitrep.toml"), base / "sitrep" / "config.toml"]
+
+
+def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file (if any) into Settings; a missing default file is no error."""
+    env = os.environ if env is None else env
+    candidates = config_candidates(explicit, env)
+    for path in candidates:
+        if not path.exists():
+            if explicit or env.get("SITREP_CONFIG"):
+                raise ConfigError("config file not found", source=str(path))
+            continue
+        try:
+            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config: {exc}", source=str(path)) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML: {exc}", source=str(path)) from None
+        return parse_settings(data, source=str(path))
+    return Settings()
+
+
+def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
+    models = data.get("models", {})
+    if not isinstance(models, dict):
+        raise ConfigError("[models] must be a table of profiles", source=source)
+    for name, profile in models.items():
+        if isinstance(profile, dict):
+            profile.setdefault("name", name)
+            if any(k in profile for k in ("api_key", "key", "token")):
+                raise ConfigError(
+                    f"[models.{name}] holds a key: put it in an environment variable and name "
+                    "that variable in api_key_env",
+                    source=source,
+                )
+    try:
+        settings = Settings.model_validate({**data, "config_path": source})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{where}: {first['msg']}", source=source) from None
+    return settings
+
+
+def resolve_model(
+    settings: Settings,
+    name: str | None,
+    env: Mapping[str, str],
+    *,
+    base_url: str | None = None,
+    mode: str | None = None,
+) -> ResolvedModel:
+    """Turn `--model NAME` (or the default) into a profile with its key."""
+    chosen = name or settings.default_model
+    note = None
+    if chosen == AUTO:
+        if env.get("OPENAI_API_KEY"):
+            chosen = f"openai/{DEFAULT_OPENAI_MODEL}"
+            note = f"model: {chosen} (auto: OPENAI_API_KEY is set)"
+        else:
+            chosen = RULES
+            note = "model: rules (auto: no OPENAI_API_KEY and no default_model; offline extractor)"
+    if chosen == RULES:
+        if base_url or mode:
+            raise ConfigError("--base-url and --mode apply to LLM profiles, not to 'rules'")
+        return ResolvedModel(profile=None, note=note)
+    if chosen in settings.models:
+        profile = settings.models[chosen].model_copy()
+    elif chosen.startswith("openai/") and len(chosen) > len("openai/"):
+        model_id = chosen.split("/", 1)[1]
+        profile = ModelProfile(name="openai", model=model_id, base_url=env.get("OPENAI_BASE_URL"))
+    else:
+        known = ", ".join(sorted([RULES, AUTO, *settings.models])) or RULES
+        raise ConfigError(
+            f"unknown model {chosen!r}: use a profile name ({known}) or openai/<model-id>"
+        )
+    updates: dict[str, Any] = {}
+    if base_url:
+        updates["base_url"] = base_url
+    if mode:
+        if mode not in ("tools", "json_schema", "json", "md_json"):
+            raise ConfigError(f"unknown mode {mode!r}: tools, json_schema, json or md_json")
+        updates["mode"] = mode
+    if updates:
+        profile = profile.model_copy(update=updates)
+    key = env.get(profile.api_key_env) if profile.api_key_env else None
+    return ResolvedModel(profile=profile, api_key=SecretStr(key) if key else None, note=note)
+
+
+def profile_status(profile: ModelProfile, env: Mapping[str, str]) -> tuple[bool, str]:
+    """Whether a profile is usable here, and why; never shows the key itself."""
+    if profile.api_key_env and env.get(profile.api_key_env):
+        return True, f"key in ${profile.api_key_env}"
+    if not profile.needs_key:
+        return True, "local endpoint, no key needed"
+    return False, f"${profile.api_key_env} is not set"

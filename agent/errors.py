@@ -1,0 +1,105 @@
+"""The one error family of sitrep.
+
+Every error a user can cause or meet carries a `kind` (a stable word used in failure ledgers
+and reports) and an `exit_code`. The CLI turns them into one line on stderr; nothing else
+prints a traceback for them.
+"""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Base class: a problem sitrep can explain in one line."""
+
+    kind = "error"
+    exit_code = 1
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}" if self.source else self.message
+
+
+class UsageError(AgentError):
+    """Bad flags or arguments."""
+
+    kind = "usage"
+    exit_code = 2
+
+
+class ConfigError(AgentError):
+    """The config file or a model profile is wrong."""
+
+    kind = "config"
+    exit_code = 2
+
+
+class InputError(AgentError):
+    """An input file or record cannot be read as an article."""
+
+    kind = "input"
+    exit_code = 1
+
+
+class ModelError(AgentError):
+    """The model endpoint failed for one article."""
+
+    kind = "model"
+
+
+class ModelAuthError(ModelError):
+    """401/403: every article would fail, so the run stops."""
+
+    kind = "auth"
+    exit_code = 4
+
+
+class ModelRequestError(ModelError):
+    """A 400-class rejection of the request (not worth retrying)."""
+
+    kind = "bad_request"
+
+
+class ContextLengthError(ModelRequestError):
+    """The article does not fit the model's context window."""
+
+    kind = "context_length"
+
+
+class RateLimitError(ModelError):
+    """429s that outlasted the retry policy, or a Retry-After over the configured limit."""
+
+    kind = "rate_limit"
+
+
+class TransportError(ModelError):
+    """Timeouts, refused or dropped connections and 5xx that outlasted the retries."""
+
+    kind = "transport"
+
+
+class ResponseError(ModelError):
+    """The model's answers could not be parsed or validated after the re-asks."""
+
+    kind = "invalid_response"
+
+
+class TruncatedError(ResponseError):
+    """The model stopped at its token limit (finish_reason=length)."""
+
+    kind = "truncated"
+
+
+class RefusalError(ResponseError):
+    """The model refused or answered in prose."""
+
+    kind = "refusal"
+
+
+class GoldError(AgentError):
+    """A gold file of the eval suite is wrong."""
+
+    kind = "gold"

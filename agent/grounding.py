@@ -1,0 +1,314 @@
+"""Grounding: every quote is found in the article, its offsets computed here, and every
+casualty number checked against its quote.
+
+Offsets are Python string indices into the article text exactly as read (CRLF, non-ASCII and
+curly quotes included). Matching forgives only what a copy-paste loses: whitespace runs, curly
+vs straight quotes, dash variants, invisible characters and letter case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.numbers import find_numbers, vague_value
+from agent.schema import CasualtyDraft, CauseDraft, EventDraft, ExtractionDraft
+
+_QUOTE_CHARS = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+}  # fmt: skip
+_DASHES = set("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+# zero-width, bidi controls and BOM: invisible, so a quote never needs to reproduce them
+_INVISIBLE = (
+    set("\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+    | {chr(c) for c in range(0x202A, 0x202F)}
+    | {chr(c) for c in range(0x2066, 0x206A)}
+)
+_EDGE_STRIP = " \t\r\n\"'`\u2018\u2019\u201c\u201d\u00ab\u00bb.,;:\u2026"
+
+
+def _fold(ch: str) -> str:
+    if ch in _QUOTE_CHARS:
+        return _QUOTE_CHARS[ch]
+    if ch in _DASHES:
+        return "-"
+    if ch == "\u2026":
+        return "..."
+    low = ch.lower()
+    return low if len(low) == 1 else ch
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Folded text for matching, and for each folded character its index in `text`."""
+    out: list[str] = []
+    index: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                index.append(i)
+            in_space = True
+            continue
+        in_space = False
+        for piece in _fold(ch):
+            out.append(piece)
+            index.append(i)
+    return "".join(out), index
+
+
+def clean_quote(quote: str) -> str:
+    """A quote as models write it, without the wrapping quote marks and trailing ellipses."""
+    q = quote.strip()
+    while q.startswith(("...", "\u2026")):
+        q = q.lstrip(".\u2026").strip()
+    while q.endswith(("...", "\u2026")):
+        q = q.rstrip(".\u2026").strip()
+    if len(q) >= 2 and q[0] in "\"'\u201c\u2018" and q[-1] in "\"'\u201d\u2019":
+        q = q[1:-1].strip()
+    return q
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a quote sits in the article: `article[start:end]` is the quote as written there."""
+
+    text: str
+    start: int
+    end: int
+
+
+class ArticleIndex:
+    """An article prepared once for repeated quote look-ups."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded, self._index = normalize(text)
+
+    def find(self, quote: str, near: int | None = None) -> Span | None:
+        """The span of `quote` in the article, or None when it does not occur.
+
+        With several occurrences, the one nearest to `near` (an article offset) wins, else the
+        first.
+        """
+        for candidate in (quote, clean_quote(quote)):
+            needle, _ = normalize(candidate)
+            needle = needle.strip()
+            if not needle:
+                return None
+            hits = [m.start() for m in re.finditer(re.escape(needle), self.folded)]
+            if hits:
+                pos = hits[0]
+                if near is not None and len(hits) > 1:
+                    pos = min(hits, key=lambda h: abs(self._index[h] - near))
+                start = self._index[pos]
+                end = self._index[pos + len(needle) - 1] + 1
+                return Span(self.text[start:end], start, end)
+        return None
+
+    def contains(self, phrase: str) -> bool:
+        needle, _ = normalize(phrase)
+        needle = needle.strip()
+        return bool(needle) and needle in self.folded
+
+
+def number_problem(
+    quote: str,
+    *,
+    count_text: str,
+    low: int | None,
+    high: int | None,
+    qualifier: str,
+    table: str = "acled",
+) -> str | None:
+    """Why a casualty figure is not supported by its quote, or None when it is."""
+    folded_quote, _ = normalize(quote)
+    folded_count, _ = normalize(count_text)
+    if not folded_count.strip():
+        return "count_text is empty; give the number words as written"
+    if folded_count.strip() not in folded_quote:
+        return f"count_text {count_text!r} does not occur in its quote"
+    mentions = find_numbers(quote, table)
+    if qualifier == "vague":
+        words = [m for m in mentions if m.is_vague]
+        if not words:
+            return (
+                f"qualifier is vague but the quote has no vague quantity word "
+                f"(such as 'dozens' or 'several'); quote: {quote!r}"
+            )
+        return None
+    values = {m.value for m in mentions if not m.is_vague}
+    for name, value in (("low", low), ("high", high)):
+        if value is not None and value not in values:
+            return f"{name}={value} is not a number written in its quote {quote!r}"
+    return None
+
+
+def interval_problem(low: int | None, high: int | None, qualifier: str) -> str | None:
+    """Why low/high/qualifier do not fit together, or None."""
+    rules = {
+        "exact": (low is not None and low == high, "exact needs low == high"),
+        "approximately": (low is not None and low == high, "approximately needs low == high"),
+        "at_least": (low is not None and high is None, "at_least needs low set and high null"),
+        "at_most": (low is None and high is not None, "at_most needs low null and high set"),
+        "range": (
+            low is not None and high is not None and low < high,
+            "range needs low < high, both set",
+        ),
+        "vague": (low is not None and high is None, "vague needs low set and high null"),
+    }
+    ok, message = rules.get(qualifier, (False, f"unknown qualifier {qualifier!r}"))
+    if not ok:
+        return f"{message} (got low={low}, high={high}, qualifier={qualifier})"
+    for value in (low, high):
+        if value is not None and value < 0:
+            return f"a count cannot be negative (got {value})"
+    return None
+
+
+def vague_low(count_text: str, table: str) -> int | None:
+    """The configured table's number for the vague word in `count_text`."""
+    for mention in find_numbers(count_text, table):
+        if mention.vague:
+            return vague_value(mention.vague, table)
+    return None
+
+
+@dataclass
+class Grounder:
+    """Checks items against one article; shared by the LLM validators and the rules path.
+
+    `lenient=False` makes a problem an error (the model is re-asked with it); `lenient=True`
+    drops the item and records a warning instead.
+    """
+
+    article: ArticleIndex
+    table: str = "acled"
+    lenient: bool = False
+    warnings: list[str] = field(default_factory=list)
+    spans: dict[str, Span] = field(default_factory=dict)
+
+    def locate(self, quote: str) -> Span | None:
+        if quote not in self.spans:
+            span = self.article.find(quote)
+            if span is None:
+                return None
+            self.spans[quote] = span
+        return self.spans[quote]
+
+    # --- the draft check (called by ExtractionDraft's validator) ---------------------------
+
+    def check(self, draft: ExtractionDraft) -> ExtractionDraft:
+        """Ground every item of `draft`; raise with every problem, or drop what fails."""
+        problems: dict[tuple[str, int], list[str]] = {}
+
+        def note(kind: str, i: int, problem: str) -> None:
+            problems.setdefault((kind, i), []).append(problem)
+
+        groups: tuple[tuple[str, Sequence[EventDraft | CasualtyDraft | CauseDraft]], ...] = (
+            ("events", draft.events),
+            ("casualties", draft.casualties),
+            ("causes", draft.causes),
+        )
+        for kind, items in groups:
+            seen: set[str] = set()
+            for i, item in enumerate(items):
+                if item.id in seen:
+                    note(kind, i, f"duplicate id {item.id!r}; give each item its own id")
+                seen.add(item.id)
+                quotes = item.evidence if isinstance(item.evidence, list) else [item.evidence]
+                for quote in quotes:
+                    if self.locate(quote) is None:
+                        note(
+                            kind,
+                            i,
+                            f"the quote {quote!r} does not occur in the article; copy the "
+                            "words exactly as they appear, as one continuous passage",
+                        )
+        for i, fig in enumerate(draft.casualties):
+            if fig.qualifier == "vague":
+                table_low = vague_low(fig.count_text, self.table)
+                if table_low is not None:
+                    fig.low, fig.high = table_low, None
+            problem = interval_problem(fig.low, fig.high, fig.qualifier)
+            if problem is None and fig.evidence in self.spans:
+                problem = number_problem(
+                    fig.evidence,
+                    count_text=fig.count_text,
+                    low=fig.low,
+                    high=fig.high,
+                    qualifier=fig.qualifier,
+                    table=self.table,
+                )
+            if problem:
+                note("casualties", i, problem)
+        self._check_references(draft, note)
+        if not problems:
+            return draft
+        if not self.lenient:
+            lines = [
+                f"{kind}[{i}] ({_item_id(draft, kind, i)}): {p}"
+                for (kind, i), ps in sorted(problems.items())
+                for p in ps
+            ]
+            raise ValueError("ungrounded items:\n" + "\n".join(lines))
+        return self._drop(draft, problems)
+
+    def _check_references(
+        self, draft: ExtractionDraft, note: Callable[[str, int, str], None]
+    ) -> None:
+        event_ids = {e.id for e in draft.events}
+        figure_ids = {c.id for c in draft.casualties}
+        linked: tuple[tuple[str, Sequence[CasualtyDraft | CauseDraft]], ...] = (
+            ("casualties", draft.casualties),
+            ("causes", draft.causes),
+        )
+        for kind, items in linked:
+            for i, item in enumerate(items):
+                if item.event_id is not None and item.event_id not in event_ids:
+                    note(kind, i, f"event_id {item.event_id!r} names no event")
+        for i, fig in enumerate(draft.casualties):
+            if fig.part_of is None:
+                continue
+            if fig.part_of == fig.id:
+                note("casualties", i, "part_of cannot name the figure itself")
+            elif fig.part_of not in figure_ids:
+                note("casualties", i, f"part_of {fig.part_of!r} names no casualty figure")
+
+    def _drop(
+        self, draft: ExtractionDraft, problems: dict[tuple[str, int], list[str]]
+    ) -> ExtractionDraft:
+        kept: dict[str, list[Any]] = {}
+        for kind in ("events", "casualties", "causes"):
+            items: list[Any] = getattr(draft, kind)
+            kept[kind] = []
+            for i, item in enumerate(items):
+                if (kind, i) in problems:
+                    self.warnings.append(
+                        f"dropped {kind}[{i}] ({item.id}): " + "; ".join(problems[(kind, i)])
+                    )
+                else:
+                    kept[kind].append(item)
+        # references to dropped items are cleared, never left dangling
+        event_ids = {e.id for e in kept["events"]}
+        figure_ids = {c.id for c in kept["casualties"]}
+        for item in [*kept["casualties"], *kept["causes"]]:
+            if item.event_id is not None and item.event_id not in event_ids:
+                self.warnings.append(f"{item.id}: cleared event_id {item.event_id!r} (dropped)")
+                item.event_id = None
+        for fig in kept["casualties"]:
+            if fig.part_of is not None and fig.part_of not in figure_ids:
+                self.warnings.append(f"{fig.id}: cleared part_of {fig.part_of!r} (dropped)")
+                fig.part_of = None
+        return draft.model_copy(update=kept)
+
+
+def _item_id(draft: ExtractionDraft, kind: str, i: int) -> str:
+    item_id: str = getattr(draft, kind)[i].id
+    return item_id

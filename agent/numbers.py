@@ -1,0 +1,248 @@
+"""Numerals, number words, qualifiers and vague quantities.
+
+One module answers "what number does this wording give?" for the whole program: the rule-based
+extractor reads counts with it, grounding checks that a figure's number is in its quote with it,
+and the vague-word step ("dozens" -> 12) goes through ONE table chosen by configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Qualifier = Literal["exact", "at_least", "at_most", "approximately", "range", "vague"]
+
+# --- vague words -------------------------------------------------------------------------------
+
+# ACLED's coding rules: "several/many/few" -> 3 or 10 by scale (3 for the few-words, 10 for the
+# many-words), "dozens" -> 12, "hundreds" -> 100, older FAQ "tens" -> 10.
+_ACLED: dict[str, int] = {
+    "a few": 3,
+    "few": 3,
+    "several": 3,
+    "some": 3,
+    "a handful": 3,
+    "a number": 3,
+    "a group": 3,
+    "multiple": 3,
+    "many": 10,
+    "numerous": 10,
+    "a large number": 10,
+    "a high number": 10,
+    "tens": 10,
+    "dozens": 12,
+    "several dozen": 12,
+    "a few dozen": 12,
+    "scores": 20,
+    "several hundred": 100,
+    "a few hundred": 100,
+    "several thousand": 1000,
+    "hundreds": 100,
+    "thousands": 1000,
+    "tens of thousands": 10000,
+    "hundreds of thousands": 100000,
+}
+# ISAF press-release annotation: "several", "a few", "some", "a group", "multiple" -> 3,
+# "numerous", "a handful" -> 4, "a large number" -> 5, "dozens" -> 24; the rest as ACLED.
+_ISAF: dict[str, int] = {
+    **_ACLED,
+    "a handful": 4,
+    "numerous": 4,
+    "a large number": 5,
+    "a high number": 5,
+    "dozens": 24,
+    "several dozen": 24,
+    "a few dozen": 24,
+}
+VAGUE_TABLES: dict[str, dict[str, int]] = {"acled": _ACLED, "isaf": _ISAF}
+VagueTable = Literal["acled", "isaf"]
+
+# longest first, so "tens of thousands" wins over "tens" and "a few" over "few"
+_VAGUE_WORDS = sorted(_ACLED, key=len, reverse=True)
+_VAGUE_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _VAGUE_WORDS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def vague_value(word: str, table: str = "acled") -> int | None:
+    """The table's number for a vague word ("dozens" -> 12 under ACLED), or None."""
+    key = " ".join(word.lower().split())
+    key = key.removesuffix(" of")
+    try:
+        return VAGUE_TABLES[table].get(key)
+    except KeyError:
+        raise ValueError(f"unknown vague-word table {table!r} (acled or isaf)") from None
+
+
+# --- number words ------------------------------------------------------------------------------
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_WORD = "|".join([*_UNITS, *_SCALES, "dozen", "couple"])
+_WORDS_RE = re.compile(
+    rf"\b(?:(?:a|an|half\s+a)\s+)?(?:{_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}))*\b",
+    re.IGNORECASE,
+)
+_DIGITS_RE = re.compile(
+    r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d+(?:\.\d+)?)"
+    r"(?:\s*(?:million|thousand)\b)?(?!\s*(?:th|st|nd|rd)\b)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def words_to_int(phrase: str) -> int | None:
+    """ "fifty-five" -> 55, "a dozen" -> 12, "two hundred and one" -> 201; None if not a number."""
+    tokens = re.split(r"[\s-]+", phrase.lower().strip())
+    tokens = [t for t in tokens if t and t != "and"]
+    if not tokens:
+        return None
+    half = False
+    if tokens[:2] == ["half", "a"]:
+        half, tokens = True, tokens[2:]
+    elif tokens[0] in ("a", "an"):
+        tokens = ["one", *tokens[1:]]
+    total = current = 0
+    seen = False
+    for tok in tokens:
+        if tok in _UNITS:
+            current += _UNITS[tok]
+        elif tok == "dozen":
+            current = (current or 1) * 12
+        elif tok == "couple":
+            current = (current or 1) * 2
+        elif tok == "hundred":
+            current = (current or 1) * 100
+        elif tok in ("thousand", "million"):
+            total += (current or 1) * _SCALES[tok]
+            current = 0
+        else:
+            return None
+        seen = True
+    if not seen:
+        return None
+    value = total + current
+    return value // 2 if half else value
+
+
+def digits_to_int(token: str) -> int | None:
+    """ "1,200" -> 1200, "1.200" -> 1200, "1.5 million" -> 1500000, "55" -> 55."""
+    tok = token.lower().strip()
+    scale = 1
+    for word, mult in (("million", 1_000_000), ("thousand", 1000)):
+        if tok.endswith(word):
+            scale, tok = mult, tok[: -len(word)].strip()
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):
+        return int(tok.replace(",", "")) * scale
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", tok) and scale == 1:
+        return int(tok.replace(".", ""))
+    if re.fullmatch(r"\d+", tok):
+        return int(tok) * scale
+    if re.fullmatch(r"\d+\.\d+", tok) and scale > 1:
+        return round(float(tok) * scale)
+    return None
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """A number found in a text: where it is, its value, and the vague word when it is one."""
+
+    start: int
+    end: int
+    value: int
+    vague: str | None = None
+
+    @property
+    def is_vague(self) -> bool:
+        return self.vague is not None
+
+
+def find_numbers(text: str, table: str = "acled") -> list[NumberMention]:
+    """Every number in `text`, in digits, words or vague words, in order of position."""
+    found: list[NumberMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in _DIGITS_RE.finditer(text):
+        value = digits_to_int(m.group(0))
+        if value is not None:
+            found.append(NumberMention(m.start(), m.end(), value))
+            taken.append((m.start(), m.end()))
+    for m in _VAGUE_RE.finditer(text):
+        word = " ".join(m.group(0).lower().split())
+        value = vague_value(word, table)
+        if value is not None and free(m.start(), m.end()):
+            found.append(NumberMention(m.start(), m.end(), value, vague=word))
+            taken.append((m.start(), m.end()))
+    for m in _WORDS_RE.finditer(text):
+        value = words_to_int(m.group(0))
+        if value is not None and free(m.start(), m.end()):
+            found.append(NumberMention(m.start(), m.end(), value))
+            taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda n: n.start)
+
+
+# --- counts with qualifiers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    """What a count wording means: the interval and how it was qualified."""
+
+    low: int | None
+    high: int | None
+    qualifier: Qualifier
+
+
+_AT_LEAST = (
+    r"at\s+least|more\s+than|over|no\s+fewer\s+than|no\s+less\s+than|upwards\s+of|"
+    r"in\s+excess\s+of|a\s+minimum\s+of|exceeding|above"
+)
+_AT_MOST = (
+    r"up\s+to|as\s+many\s+as|nearly|almost|fewer\s+than|less\s+than|at\s+most|"
+    r"no\s+more\s+than|just\s+under|close\s+to|under"
+)
+_APPROX = r"about|around|some|roughly|approximately|an\s+estimated|estimated|an\s+approximate"
+_AT_LEAST_RE = re.compile(rf"\b(?:{_AT_LEAST})$", re.IGNORECASE)
+_AT_LEAST_AFTER_RE = re.compile(r"^(?:at\s+least\b|or\s+more\b|and\s+more\b|\+)", re.IGNORECASE)
+_AT_MOST_RE = re.compile(rf"\b(?:{_AT_MOST})$", re.IGNORECASE)
+_APPROX_RE = re.compile(rf"\b(?:{_APPROX})$", re.IGNORECASE)
+_RANGE_SEP_RE = re.compile(r"\s*(?:to|and|or|-|–|—)\s*", re.IGNORECASE)
+
+QUALIFIER_WORDS = f"{_AT_LEAST}|{_AT_MOST}|{_APPROX}|between|from"
+
+
+def parse_count(count_text: str, table: str = "acled") -> Count | None:
+    """The interval a count wording gives: "at least 55" -> Count(55, None, "at_least").
+
+    Returns None when the wording holds no number at all.
+    """
+    text = " ".join(count_text.replace("\u00a0", " ").split())
+    numbers = find_numbers(text, table)
+    if not numbers:
+        return None
+    exact = [n for n in numbers if not n.is_vague]
+    if len(exact) >= 2 and _RANGE_SEP_RE.fullmatch(text[exact[0].end : exact[1].start]):
+        lo, hi = sorted((exact[0].value, exact[1].value))
+        return Count(lo, hi, "range")
+    if not exact:
+        return Count(numbers[0].value, None, "vague")
+    num = exact[0]
+    prefix = text[: num.start].strip()
+    suffix = text[num.end :].strip()
+    if _AT_LEAST_RE.search(prefix) or _AT_LEAST_AFTER_RE.search(suffix):
+        return Count(num.value, None, "at_least")
+    if _AT_MOST_RE.search(prefix):
+        return Count(None, num.value, "at_most")
+    if _APPROX_RE.search(prefix) or re.match(r"or\s+so\b", suffix, re.IGNORECASE):
+        return Count(num.value, num.value, "approximately")
+    return Count(num.value, num.value, "exact")

@@ -1,0 +1,242 @@
+"""A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
+
+Replies come from a queue (`server.script(...)`), or from a `responder` function when the
+queue is empty; with neither, the server answers 500 so a test that under-scripts fails
+loudly. Every request is recorded (`server.requests`) so tests can assert on the prompt, the
+tool schema, the re-ask text and the headers.
+
+`answer(data)` adapts to the request's mode: a forced tool call when the request carries
+`tools`, else a JSON message (optionally fenced).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    """One scripted answer."""
+
+    status: int = 200
+    body: Any = None  # dict -> JSON; str -> raw text; callable(request) -> dict
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    close: bool = False  # drop the connection mid-response
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.body.get("messages", [])
+        return messages
+
+    def text(self) -> str:
+        """Every message content of the request, joined."""
+        parts = []
+        for m in self.messages:
+            content = m.get("content")
+            if isinstance(content, str):
+                parts.append(content)
+            elif isinstance(content, list):
+                parts.extend(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        return "\n".join(parts)
+
+
+def completion(
+    request: dict[str, Any],
+    *,
+    content: str | None = None,
+    arguments: str | None = None,
+    finish_reason: str | None = None,
+    usage: dict[str, int] | None = None,
+    with_usage: bool = True,
+) -> dict[str, Any]:
+    """A chat.completion object answering `request`."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if arguments is not None:
+        tools = request.get("tools") or [{}]
+        name = tools[0].get("function", {}).get("name", "ExtractionDraft")
+        message["tool_calls"] = [
+            {"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}
+        ]
+    body: dict[str, Any] = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "test-model"),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": finish_reason or ("tool_calls" if arguments else "stop"),
+            }
+        ],
+    }
+    if with_usage:
+        body["usage"] = usage or {
+            "prompt_tokens": 100,
+            "completion_tokens": 20,
+            "total_tokens": 120,
+        }
+    return body
+
+
+def answer(
+    data: Any, *, fenced: bool = False, with_usage: bool = True, finish_reason: str | None = None
+) -> Reply:
+    """A reply carrying `data` in whatever form the request's mode expects."""
+    text = json.dumps(data) if not isinstance(data, str) else data
+
+    def build(request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("tools"):
+            return completion(
+                request, arguments=text, with_usage=with_usage, finish_reason=finish_reason
+            )
+        content = f"Here is the extraction:\n```json\n{text}\n```" if fenced else text
+        return completion(
+            request, content=content, with_usage=with_usage, finish_reason=finish_reason
+        )
+
+    return Reply(body=build)
+
+
+def prose(text: str) -> Reply:
+    """A plain-text answer with no tool call and no JSON (e.g. a refusal)."""
+    return Reply(body=lambda request: completion(request, content=text))
+
+
+def error(status: int, message: str = "error", headers: dict[str, str] | None = None) -> Reply:
+    return Reply(
+        status=status,
+        body={"error": {"message": message, "type": "test_error", "code": None}},
+        headers=headers or {},
+    )
+
+
+class FakeServer:
+    """The scripted server. Use as a context manager, or start()/stop()."""
+
+    def __init__(self) -> None:
+        self.queue: deque[Reply] = deque()
+        self.requests: list[Recorded] = []
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        self.latency = 0.0
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self.queue.extend(replies)
+
+    def start(self) -> FakeServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _next(self, request: dict[str, Any]) -> Reply:
+        with self._lock:
+            if self.queue:
+                return self.queue.popleft()
+        if self.responder is not None:
+            return self.responder(request)
+        return error(500, "the test script is exhausted: no reply queued")
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_: Any) -> None:  # keep test output clean
+                return
+
+            def do_GET(self) -> None:
+                self._send(200, {"object": "list", "data": [{"id": "test-model"}]}, {})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b"{}"
+                try:
+                    body = json.loads(raw)
+                except json.JSONDecodeError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                with server._lock:
+                    server.requests.append(
+                        Recorded(self.path, dict(self.headers.items()), body, time.monotonic())
+                    )
+                reply = server._next(body)
+                if server.latency or reply.delay:
+                    time.sleep(server.latency + reply.delay)
+                if reply.close:
+                    self._drop()
+                    return
+                payload = reply.body(body) if callable(reply.body) else reply.body
+                self._send(reply.status, payload, reply.headers)
+
+            def _drop(self) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", "1000")
+                self.end_headers()
+                self.wfile.write(b'{"id": "chatcmpl-')
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+
+            def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+                data = (
+                    payload.encode("utf-8")
+                    if isinstance(payload, str)
+                    else json.dumps(payload).encode("utf-8")
+                )
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def closed_port() -> int:
+    """A local port with nothing listening (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
