@@ -293,8 +293,48 @@ def read_inputs(
     *,
     published: str | None = None,
     stdin: BinaryIO | None = None,
+    max_chars: int | None = None,
 ) -> Iterator[Article | InputProblem]:
-    """Every article from the given paths, folders and `-` (stdin), in order."""
+    """Every article from the given paths, folders and `-` (stdin), in order.
+
+    Articles over `max_chars` characters become problems (a clear limit, never a crash). A
+    repeated id is reported: the same text again is skipped, a different text is kept under
+    `<id>~N` so that outputs and resumes stay unambiguous.
+    """
+    seen: dict[str, str] = {}
+    for item in _read_all(inputs, published, stdin):
+        if isinstance(item, InputProblem):
+            yield item
+            continue
+        if max_chars is not None and len(item.text) > max_chars:
+            yield InputProblem(
+                item.origin or item.id,
+                f"article is {len(item.text):,} characters, over the limit of {max_chars:,} "
+                "(max_article_chars in the config): split it",
+                article_id=item.id,
+            )
+            continue
+        digest = item.sha256
+        if item.id in seen:
+            if seen[item.id] == digest:
+                yield InputProblem(
+                    item.origin or item.id,
+                    f"duplicate of article {item.id!r}: skipped",
+                    article_id=item.id,
+                )
+                continue
+            n = 2
+            while f"{item.id}~{n}" in seen:
+                n += 1
+            item.notes.append(f"id {item.id!r} was already used by another text; renamed")
+            item.id = f"{item.id}~{n}"
+        seen[item.id] = digest
+        yield item
+
+
+def _read_all(
+    inputs: Iterable[str], published: str | None, stdin: BinaryIO | None
+) -> Iterator[Article | InputProblem]:
     for item in inputs:
         if item == "-":
             yield from _read_stdin(stdin or sys.stdin.buffer, published)

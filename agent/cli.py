@@ -205,7 +205,7 @@ def extract(
         _fail(exc)
     single = _single_input(inputs)
     chosen = fmt or (OutputFormat.json if single else OutputFormat.jsonl)
-    items = read_inputs(inputs, published=pub)
+    items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
     results: list[ExtractionResult] = []
     failures: list[Failed] = []
     stream_to = None
