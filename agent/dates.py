@@ -60,8 +60,11 @@ def resolve_date(date_text: str | None, published: str | None) -> str | None:
         return (pub - timedelta(days=1)).isoformat()
     if re.search(r"\b(?:today|this morning|this afternoon|tonight|earlier today)\b", text):
         return pub.isoformat()
+    named = [name for name in _WEEKDAYS if re.search(rf"\b{name}\b", text)]
+    if len(named) > 1:
+        return None  # "on Saturday and Sunday": a span, not a day
     for i, name in enumerate(_WEEKDAYS):
-        if re.search(rf"\b{name}\b", text):
+        if name in named:
             back = (pub.weekday() - i) % 7
             if re.search(rf"\blast\s+{name}\b", text) and back == 0:
                 back = 7

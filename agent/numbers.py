@@ -88,7 +88,8 @@ _UNITS = {
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _WORD = "|".join([*_UNITS, *_SCALES, "dozen", "couple"])
 _WORDS_RE = re.compile(
-    rf"\b(?:(?:a|an|half\s+a)\s+)?(?:{_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}))*\b",
+    rf"\b(?:(?:a|an|half\s+a)\s+)?(?:{_WORD})"
+    rf"(?:(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+|[\s-]+)(?:{_WORD}))*\b",
     re.IGNORECASE,
 )
 _DIGITS_RE = re.compile(
