@@ -14,17 +14,19 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 
 from agent import __version__
 from agent.articles import parse_published, read_inputs
-from agent.batch import Failed, run_batch
+from agent.batch import Failed, RunFiles, prices_of, run_batch
+from agent.cache import Cacheable, ResponseCache, default_cache_path
 from agent.config import Settings, load_settings, profile_status, resolve_model
 from agent.errors import AgentError, UsageError
 from agent.extract import Extractor
 from agent.output import atomic_write_text
+from agent.progress import Budget, Tally, progress_line, summary_lines
 from agent.schema import ExtractionResult
 
 app = typer.Typer(
@@ -187,6 +189,58 @@ def extract(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="With -o out.jsonl: skip the articles already in it (same id and sha256) and "
+            "append the rest.",
+        ),
+    ] = False,
+    retry_failures: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failures",
+            help="With -o out.jsonl: run again only the articles in out.jsonl.failures.jsonl "
+            "and rewrite that ledger with what still fails.",
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help="Neither read nor write the response cache (LLM profiles)."
+        ),
+    ] = False,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            "--max-requests", min=1, help="Start no new article after this many requests."
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option("--max-tokens", min=1, help="Start no new article after this many tokens."),
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            min=0.0,
+            help="Start no new article once the estimated cost (the profile's "
+            "price_input_per_mtok / price_output_per_mtok) reaches this.",
+        ),
+    ] = None,
+    keep_order: Annotated[
+        bool, typer.Option("--keep-order", help="Write results in input order.")
+    ] = False,
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            "--progress-every",
+            min=0.1,
+            help="Seconds between progress lines on stderr when it is not a terminal.",
+        ),
+    ] = 10.0,
 ) -> None:
     """Extract events, casualty figures and stated causes from articles."""
     try:
@@ -201,6 +255,7 @@ def extract(
             vague_table=vague_table.value if vague_table else None,
             quiet=quiet,
         )
+        cache = None if no_cache else _open_cache(settings, extractor)
     except AgentError as exc:
         _fail(exc)
     single = _single_input(inputs)
@@ -208,17 +263,43 @@ def extract(
     items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
     results: list[ExtractionResult] = []
     failures: list[Failed] = []
-    stream_to = None
-    if chosen is OutputFormat.jsonl:
-        stream_to = output.open("w", encoding="utf-8") if output else sys.stdout
+    stream_to: TextIO | None = None
+    files = _run_files(output, chosen, resume=resume, retry_failures=retry_failures)
+    if files is not None:
+        items = files.select(items)
+        stream_to = files.stream
+    elif chosen is OutputFormat.jsonl:
+        stream_to = sys.stdout
+
+    tally = Tally(prices=prices_of(extractor))
+    budget = None
+    if max_requests is not None or max_tokens is not None or max_cost is not None:
+        budget = Budget(max_requests, max_tokens, max_cost)
 
     async def run() -> None:
+        progress = None if quiet else asyncio.create_task(_progress(tally, progress_every))
+        try:
+            await consume()
+        finally:
+            if progress is not None:
+                progress.cancel()
+            await _close(extractor)  # also when the run stops on an error
+
+    async def consume() -> None:
         async for outcome in run_batch(
-            items, extractor, concurrency=concurrency or settings.concurrency
+            items,
+            extractor,
+            concurrency=concurrency or settings.concurrency,
+            cache=cache,
+            budget=budget,
+            tally=tally,
+            keep_order=keep_order,
         ):
             if isinstance(outcome, Failed):
                 failures.append(outcome)
                 _say(f"sitrep: {outcome.line()}")
+                if files is not None:
+                    files.fail(outcome)
                 continue
             result = outcome.result
             if verbose:
@@ -226,23 +307,30 @@ def extract(
                     _say(f"warning: {result.article.id}: {warning}")
             elif result.warnings and not quiet:
                 _say(f"note: {result.article.id}: {len(result.warnings)} warning(s) in 'warnings'")
-            if stream_to is not None:
+            if files is not None:
+                files.write(outcome)
+            elif stream_to is not None:
                 stream_to.write(result.model_dump_json() + "\n")
                 stream_to.flush()
             else:
                 results.append(result)
-        await _close(extractor)
 
     try:
         asyncio.run(run())
     except AgentError as exc:
         _fail(exc)
     except KeyboardInterrupt:
+        tally.interrupted = True
         _say("sitrep: interrupted")
         raise typer.Exit(130) from None
     finally:
-        if stream_to is not None and stream_to is not sys.stdout:
-            stream_to.close()
+        if files is not None:
+            _close_files(files, quiet=quiet)
+        if cache is not None:
+            cache.close()
+        if not quiet and _wants_summary(tally, to_file=output is not None):
+            for line in summary_lines(tally):
+                _say(line)
     if stream_to is None:
         text = render(results, chosen)
         if output:
@@ -251,6 +339,61 @@ def extract(
             sys.stdout.write(text)
     if failures:
         raise typer.Exit(EXIT_FAILED_ITEMS)
+
+
+def _run_files(
+    output: Path | None, chosen: OutputFormat, *, resume: bool, retry_failures: bool
+) -> RunFiles | None:
+    """The output file and failure ledger of a JSON Lines run to a file."""
+    if (resume or retry_failures) and (output is None or chosen is not OutputFormat.jsonl):
+        _fail(UsageError("--resume and --retry-failures need -o FILE with JSON Lines output"))
+    if output is None or chosen is not OutputFormat.jsonl:
+        return None
+    try:
+        files = RunFiles(output, resume=resume, retry_failures=retry_failures)
+    except OSError as exc:
+        _fail(UsageError(f"cannot write {output}: {exc.strerror or exc}"))
+    except AgentError as exc:
+        _fail(exc)
+    return files
+
+
+def _wants_summary(tally: Tally, *, to_file: bool) -> bool:
+    """A summary for batch runs to a file or a terminal, and for every run stopped early."""
+    if tally.interrupted or tally.stopped_by:
+        return True
+    return tally.finished > 1 and (to_file or sys.stderr.isatty())
+
+
+async def _progress(tally: Tally, every: float) -> None:
+    """A live progress line on a terminal, else a plain line every `every` seconds."""
+    if not sys.stderr.isatty():
+        while True:
+            await asyncio.sleep(every)
+            _say(f"progress: {progress_line(tally)}")
+    from rich.console import Console
+
+    with Console(stderr=True).status(progress_line(tally)) as status:
+        while True:
+            await asyncio.sleep(0.25)
+            status.update(progress_line(tally))
+
+
+def _open_cache(settings: Settings, extractor: Extractor) -> ResponseCache | None:
+    """The response cache, for extractors whose answers are worth keeping."""
+    if not isinstance(extractor, Cacheable):
+        return None
+    return ResponseCache(default_cache_path(settings.cache_path, os.environ))
+
+
+def _close_files(files: RunFiles, *, quiet: bool) -> None:
+    files.close()
+    if quiet:
+        return
+    if files.skipped.done:
+        _say(f"resume: {files.skipped.done} article(s) already in {files.output}, skipped")
+    if files.remaining:
+        _say(f"failures: {files.remaining} listed in {files.ledger_path}")
 
 
 async def _close(extractor: Extractor) -> None:
@@ -346,3 +489,39 @@ def models(config: ConfigOpt = None) -> None:
         typer.echo("openai/<id>  usable   ad hoc OpenAI model (key in $OPENAI_API_KEY)")
     else:
         typer.echo("openai/<id>  missing  ad hoc OpenAI model ($OPENAI_API_KEY is not set)")
+
+
+cache_app = typer.Typer(help="The response cache of LLM extractions.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+def _cache_for(config: str | None) -> ResponseCache:
+    try:
+        settings = load_settings(config)
+        return ResponseCache(default_cache_path(settings.cache_path, os.environ))
+    except AgentError as exc:
+        _fail(exc)
+
+
+@cache_app.command("stats")
+def cache_stats(config: ConfigOpt = None) -> None:
+    """Entries, size on disk and path of the response cache."""
+    cache = _cache_for(config)
+    try:
+        stats = cache.stats()
+    finally:
+        cache.close()
+    typer.echo(f"path: {stats.path}")
+    typer.echo(f"entries: {stats.entries}")
+    typer.echo(f"size: {stats.size_bytes / 1e6:.2f} MB ({stats.size_bytes} bytes)")
+
+
+@cache_app.command("clear")
+def cache_clear(config: ConfigOpt = None) -> None:
+    """Delete every cached extraction."""
+    cache = _cache_for(config)
+    try:
+        removed = cache.clear()
+    finally:
+        cache.close()
+    typer.echo(f"cleared {removed} cached extraction(s) from {cache.path}")

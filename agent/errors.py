@@ -13,6 +13,7 @@ class AgentError(Exception):
 
     kind = "error"
     exit_code = 1
+    attempts: int | None = None  # model requests made before giving up, when known
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
         super().__init__(message)

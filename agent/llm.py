@@ -153,6 +153,20 @@ class LLMExtractor:
     def prompt_info(self) -> PromptInfo:
         return self.prompt.info
 
+    @property
+    def cache_identity(self) -> dict[str, Any]:
+        """What decides this extractor's answer (the response cache's key; never the key)."""
+        return {
+            "model": self.profile.model,
+            "endpoint": self.profile.endpoint,
+            "mode": self.profile.mode,
+            "prompt_sha256": self.prompt.sha256,
+            "vague_table": self.vague_table,
+            "temperature": self.profile.temperature,
+            "max_output_tokens": self.profile.max_output_tokens,
+            "max_reasks": self.profile.max_reasks,
+        }
+
     def _where(self) -> str:
         return f"profile {self.profile.name!r} at {self.profile.endpoint}"
 
@@ -167,6 +181,13 @@ class LLMExtractor:
     async def extract(self, article: Article) -> DraftOutcome:
         """One article through the model; raises an `AgentError` subclass on failure."""
         usage = Usage()
+        try:
+            return await self._extract(article, usage)
+        except AgentError as exc:
+            exc.attempts = usage.requests
+            raise
+
+    async def _extract(self, article: Article, usage: Usage) -> DraftOutcome:
         attempts = 0
 
         def count_request(*_: Any, **__: Any) -> None:

@@ -1,0 +1,111 @@
+"""What a batch run has done and spent so far, its budgets, and the words that report them.
+
+`Tally` counts outcomes, requests, tokens and estimated cost as they arrive; `Budget` says when
+no new article may start (in-flight ones still finish). The text functions are pure: the CLI
+prints them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from agent.schema import Usage
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Estimated cost per million tokens (the profile's `price_*_per_mtok`)."""
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (
+            prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok
+        ) / 1e6
+
+
+@dataclass
+class Tally:
+    prices: Prices = field(default_factory=Prices)
+    ok: int = 0
+    failed: int = 0
+    cached: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    started: int = 0
+    undone: int = 0  # articles never started because a budget was reached
+    stopped_by: str | None = None  # the budget that stopped the run
+    interrupted: bool = False
+    t0: float = field(default_factory=time.monotonic)
+
+    @property
+    def cost(self) -> float:
+        return self.prices.cost(self.prompt_tokens, self.completion_tokens)
+
+    @property
+    def finished(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def add_result(self, usage: Usage) -> None:
+        self.ok += 1
+        self.cached += usage.cached
+        self.requests += usage.requests
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+
+    def add_failure(self, attempts: int) -> None:
+        self.failed += 1
+        self.requests += attempts
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_requests: int | None = None
+    max_tokens: int | None = None
+    max_cost: float | None = None
+
+    def reached(self, tally: Tally) -> str | None:
+        """The flag whose limit has been reached, if any."""
+        if self.max_requests is not None and tally.requests >= self.max_requests:
+            return "--max-requests"
+        tokens = tally.prompt_tokens + tally.completion_tokens
+        if self.max_tokens is not None and tokens >= self.max_tokens:
+            return "--max-tokens"
+        if self.max_cost is not None and tally.cost >= self.max_cost:
+            return "--max-cost"
+        return None
+
+
+def progress_line(tally: Tally) -> str:
+    rate = tally.finished / tally.elapsed if tally.elapsed > 0 else 0.0
+    return (
+        f"{tally.finished} done ({tally.ok} ok, {tally.failed} failed, {tally.cached} cached), "
+        f"{tally.started - tally.finished} in flight, {tally.requests} requests, "
+        f"{rate:.1f} articles/s"
+    )
+
+
+def summary_lines(tally: Tally) -> list[str]:
+    elapsed = tally.elapsed
+    rate = tally.finished / elapsed if elapsed > 0 else 0.0
+    lines = [
+        f"summary: {tally.ok} ok, {tally.failed} failed, {tally.cached} cached; "
+        f"{tally.requests} requests, {tally.prompt_tokens} prompt + "
+        f"{tally.completion_tokens} completion tokens, estimated cost {tally.cost:.4f}; "
+        f"{elapsed:.1f} s, {rate:.1f} articles/s"
+    ]
+    if tally.stopped_by:
+        lines.append(
+            f"budget: {tally.stopped_by} reached; {tally.undone} article(s) left undone "
+            "(run again with --resume to continue)"
+        )
+    if tally.interrupted:
+        lines.append("interrupted: no new articles started; in-flight ones were dropped")
+    return lines
