@@ -491,6 +491,32 @@ def models(config: ConfigOpt = None) -> None:
         typer.echo("openai/<id>  missing  ad hoc OpenAI model ($OPENAI_API_KEY is not set)")
 
 
+gold_app = typer.Typer(help="The gold suite of hand-annotated cases.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("check")
+def gold_check(
+    suite: Annotated[Path, typer.Argument(help="Folder of cases (evals/cases/<id>/...).")] = Path(
+        "evals/cases"
+    ),
+) -> None:
+    """Check every gold file: schema, quotes in the article, numbers in their quotes, ids, tags.
+
+    Exit 0 when the suite is clean, 1 when any problem is found (each on one line).
+    """
+    from agent.suite import check_suite, load_suite
+
+    problems = check_suite(suite)
+    for line in problems:
+        typer.echo(line)
+    count = len(load_suite(suite)) if suite.is_dir() else 0
+    if problems:
+        _say(f"gold check: {len(problems)} problem(s) in {count} case(s)")
+        raise typer.Exit(1)
+    _say(f"gold check: {count} case(s), no problems")
+
+
 cache_app = typer.Typer(help="The response cache of LLM extractions.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 
