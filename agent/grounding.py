@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from agent.numbers import find_numbers, vague_value
@@ -42,24 +43,42 @@ def _fold(ch: str) -> str:
     return low if len(low) == 1 else ch
 
 
+_RUNS = re.compile(r"\s+|\S+")
+_SPACES = re.compile(r"\s+")
+_SPACE_TAIL = re.compile(r"(?<=\s)\s+")
+_KEEP = bytes(0 if b == 0 else 1 for b in range(256))
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Folded text for matching, and for each folded character its index in `text`."""
+    if text.isascii() and "\0" not in text:
+        # ASCII folds one to one; only the 2nd.. characters of whitespace runs are dropped
+        marked = _SPACE_TAIL.sub(lambda m: "\0" * len(m.group(0)), text)
+        folded = _SPACES.sub(" ", text).lower().replace("`", "'")
+        return folded, list(compress(range(len(text)), marked.encode().translate(_KEEP)))
     out: list[str] = []
     index: list[int] = []
     in_space = False
-    for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
-            continue
-        if ch.isspace():
+    for run in _RUNS.finditer(text):
+        start, chunk = run.start(), run.group(0)
+        if chunk[0].isspace():
             if not in_space:
                 out.append(" ")
-                index.append(i)
+                index.append(start)
             in_space = True
             continue
-        in_space = False
-        for piece in _fold(ch):
-            out.append(piece)
-            index.append(i)
+        if chunk.isascii():  # fast path: ASCII folds one to one
+            out.append(chunk.lower().replace("`", "'"))
+            index.extend(range(start, start + len(chunk)))
+            in_space = False
+            continue
+        for i, ch in enumerate(chunk, start):
+            if ch in _INVISIBLE:
+                continue
+            in_space = False
+            for piece in _fold(ch):
+                out.append(piece)
+                index.append(i)
     return "".join(out), index
 
 

@@ -60,8 +60,19 @@ VagueTable = Literal["acled", "isaf"]
 
 # longest first, so "tens of thousands" wins over "tens" and "a few" over "few"
 _VAGUE_WORDS = sorted(_ACLED, key=len, reverse=True)
+
+
+def _first_letters(words: list[str]) -> str:
+    """A leading character-class lookahead: lets the regex engine skip most positions fast."""
+    letters = sorted({c for w in words for c in (w[0].lower(), w[0].upper())})
+    return "(?=[" + "".join(letters) + "])"
+
+
 _VAGUE_RE = re.compile(
-    r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _VAGUE_WORDS) + r")\b",
+    _first_letters(_VAGUE_WORDS)
+    + r"\b(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _VAGUE_WORDS)
+    + r")\b",
     re.IGNORECASE,
 )
 
@@ -88,7 +99,8 @@ _UNITS = {
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _WORD = "|".join([*_UNITS, *_SCALES, "dozen", "couple"])
 _WORDS_RE = re.compile(
-    rf"\b(?:(?:a|an|half\s+a)\s+)?(?:{_WORD})"
+    _first_letters([*_UNITS, *_SCALES, "dozen", "couple", "a", "half"])
+    + rf"\b(?:(?:a|an|half\s+a)\s+)?(?:{_WORD})"
     rf"(?:(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+|[\s-]+)(?:{_WORD}))*\b",
     re.IGNORECASE,
 )

@@ -3,61 +3,256 @@
 It builds the same `ExtractionDraft` the model fills and validates it through the same
 grounding code (a lenient `Grounder` in the validation context), so it cannot emit an
 ungrounded item.
+
+Casualty figures are read here; events and causes live in `rules_events` / `rules_causes`.
+Each kind of wording is one row of a small table, so a new pattern is one small change.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.articles import Article
 from agent.grounding import ArticleIndex, Grounder
-from agent.numbers import QUALIFIER_WORDS, find_numbers, parse_count
+from agent.numbers import QUALIFIER_WORDS, NumberMention, find_numbers, parse_count
+from agent.rules_causes import find_causes
+from agent.rules_events import find_events
+from agent.rules_text import Sentence, attribution, full_name, sentences
 from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’]?|$)", re.MULTILINE)
-_OUTCOMES: tuple[tuple[str, str], ...] = (
-    (r"killed|dead|died|deaths|fatalities|slain|lost their lives|executed", "killed"),
-    (r"wounded|injured|hurt", "injured"),
-    (r"casualties", "killed_or_injured"),
-    (r"captured|detained|arrested|taken prisoner", "captured"),
-    (r"abducted|kidnapped|taken hostage", "abducted"),
+__all__ = ["RulesExtractor", "sentences"]
+
+# --- outcome words --------------------------------------------------------------------------
+
+# (pattern, outcome); the first matching row wins. Passive / noun forms, read after a number.
+OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
+    (r"killed\s+or\s+(?:wounded|injured)|casualties|were\s+hit", "killed_or_injured"),
+    (
+        r"killed|dead|died|deaths?|fatalities|slain|lost\s+their\s+lives|executed|martyred|"
+        r"neutrali[sz]ed|eliminated|bodies|killings|shot\s+dead|paid\s+the\s+supreme\s+price|"
+        r"perished",
+        "killed",
+    ),
+    (r"wounded|injured|hurt|injuries|wounds", "injured"),
+    (r"abducted|kidnapped|taken\s+hostage", "abducted"),
+    (
+        r"captured|detained|arrested|taken\s+prisoner|apprehended|surrendered|taken\s+captive",
+        "captured",
+    ),
     (r"missing", "missing"),
 )
-_OUTCOME_RE = re.compile(r"\b(" + "|".join(p for p, _ in _OUTCOMES) + r")\b", re.IGNORECASE)
-_CIVILIAN = re.compile(
-    r"\b(?:civilians?|residents?|villagers?|children|women|worshippers|passengers|"
-    r"aid workers|journalists|people)\b",
+_OUTCOME_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), o) for p, o in OUTCOME_WORDS]
+_ANY_OUTCOME = re.compile(r"\b(?:" + "|".join(p for p, _ in OUTCOME_WORDS) + r")\b", re.IGNORECASE)
+
+# Active verbs directly before the number: "killing at least 27", "abducted dozens of".
+ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
+    (
+        r"(?:killed|killing)\s+(?:or|and)\s+(?:wounded|wounding|injured|injuring)",
+        "killed_or_injured",
+    ),
+    (
+        r"killed|killing|kills|kill|executed|executing|shot\s+dead|shooting\s+dead|"
+        r"neutrali[sz]ed|neutrali[sz]ing|eliminated|eliminating|massacred|slew|lost",
+        "killed",
+    ),
+    (r"wounded|wounding|injured|injuring|wounds|injures", "injured"),
+    (r"abducted|abducting|kidnapped|kidnapping|took\s+hostage", "abducted"),
+    (
+        r"captured|capturing|detained|detaining|arrested|arresting|apprehended|apprehending|"
+        r"took\s+prisoner",
+        "captured",
+    ),
+)
+_QUAL = rf"(?:(?:{QUALIFIER_WORDS})\s+)*"
+_ACTIVE_RES = [
+    (re.compile(rf"\b(?:{p})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$", re.IGNORECASE), o)
+    for p, o in ACTIVE_VERBS
+]
+
+# Toll wordings: "the death toll rose to 27", "put the number of dead at 41".
+TOLL_CUES: tuple[tuple[str, str], ...] = (
+    (r"death\s+toll|number\s+of\s+(?:people\s+)?(?:dead|killed|deaths|fatalities)|toll", "killed"),
+    (r"number\s+of\s+(?:people\s+)?(?:injured|wounded)", "injured"),
+    (r"number\s+of\s+(?:people\s+)?missing", "missing"),
+)
+_TOLL_RES = [
+    (
+        re.compile(
+            rf"\b(?:{p})\b[^.;]{{0,60}}?\b(?:at|to|reached|was|is|stood\s+at|of)\s+{_QUAL}$",
+            re.IGNORECASE,
+        ),
+        o,
+    )
+    for p, o in TOLL_CUES
+]
+
+# Sub-figures: "including 3 members", "among them four children", "among the dead were ...".
+_SUB_BEFORE = re.compile(
+    rf"(?:\bincluding|\b(?:the\s+)?(dead|killed|wounded|injured|victims|casualties)\s+"
+    rf"(?:included|include|includes)|\bamong\s+them(?:\s+were)?|\bamong\s+whom(?:\s+were)?|"
+    rf"\bamong\s+(?:the|those)\s+(\w+)[^.;]{{0,40}}?\s(?:were|are)|\bof\s+whom)\s+{_QUAL}$",
     re.IGNORECASE,
 )
-_COMBATANT = re.compile(
-    r"\b(?:soldiers?|troops?|fighters?|militants?|militiamen|police(?:men)?|officers?|"
-    r"members|jihadists?|insurgents?|rebels?|gunmen|servicemen|personnel)\b",
+_SUB_AFTER = re.compile(r"^\s+(?:of\s+them|of\s+whom)\b", re.IGNORECASE)
+_CONTINUE = re.compile(rf"(?:,|\band)\s+{_QUAL}$", re.IGNORECASE)
+
+# Not casualty figures: units after the number, force strength / dates / ages before it.
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+NOT_A_COUNT_AFTER = re.compile(
+    rf"^(?:\s*(?:-|–)?\s*(?:{_MONTH})\b|[\s-]*(?:years?|year-old|hours?|minutes?|days?|weeks?|"
+    r"months?|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|%|per\s*cent|percent|times|"
+    r"airstrikes?|air\s+strikes|strikes|raids|attacks|villages?|towns?|houses|homes|buildings|"
+    r"vehicles|tanks|trucks|rockets|missiles|shells|drones|tents|families|households|"
+    r"displaced|people\s+displaced|rifles|weapons|guns|cartridges|rounds|pickups|"
+    r"(?:of\s+(?:its|their)\s+)?(?:gains|ground|positions|territory)|refugees|o'clock|a\.m|p\.m|am\b|pm\b|GMT|(?:st|nd|rd|th)\b|"
+    r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days))(?!\w))",
     re.IGNORECASE,
 )
-_FORCE = re.compile(
-    r"(?:force of|range from|ranging from|numbering|strong force|estimated|number of)\s*$",
+NOT_A_COUNT_BEFORE = re.compile(
+    rf"(?:\b(?:{_MONTH})\s*|\bforce\s+of\s+|\bstrength\s+of\s+|\brange\s+from\s+|ranging\s+from\s+|"
+    r"\bnumbering\s+|\bnumber\s+(?:\w+\s+){0,3}(?:at|to)\s+|\baged\s+|\bage\s+of\s+|\bno\.?\s*|"
+    r"\bRoute\s+|\bHighway\s+|\bunits?\s+|\bno\s+|\bnot\s+(?:a\s+)?(?:single\s+)?|\bfor\s+|"
+    r"\bin\s+|\bon\s+|\bsince\s+|\buntil\s+|\bby\s+|\bafter\s+)$",
     re.IGNORECASE,
 )
-_GROUP = re.compile(r"^\s*(?:of\s+(?:the\s+)?)?((?:[\w'’-]+\s+){0,4}?[\w'’-]+)", re.UNICODE)
-_ATTRIBUTION = re.compile(
-    r"according to (?:the )?([A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|for|of|and|the))*)|"
-    r"(?:the )?([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*) (?:said|reported|noted|told)",
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_NEGATED = re.compile(
+    r"\bno\s+(?:one|casualties|deaths|fatalities|injuries)\b|\bnobody\b|\bnone\s+(?:was|were)\b",
+    re.IGNORECASE,
 )
-_QUALIFIER_BEFORE = re.compile(rf"(?:\b(?:{QUALIFIER_WORDS})\s+)+$", re.IGNORECASE)
+
+# Cumulative totals: war-to-date, year-to-date, campaign totals.
+CUMULATIVE = re.compile(
+    rf"\bsince\s+(?:the\s+(?:start|beginning|outbreak)|the\s+war|the\s+conflict|"
+    rf"(?:early|late|mid-)?\s*(?:{_MONTH})\b|(?:19|20)\d\d|last\s+year|its|it)|so\s+far\s+this|"
+    r"\bthis\s+year\b|\bto\s+date\b|\bin\s+total\b|\bcumulative\b|\boverall\s+toll\b|"
+    r"\bsince\s+the\s+war",
+    re.IGNORECASE,
+)
+
+# The group: the noun phrase the number counts, stopped at verbs and clause words.
+_GROUP_STOP = (
+    r"were|was|are|is|had|have|has|been|being|who|that|which|when|while|in|on|at|by|during|"
+    r"after|before|as|from|with|into|near|since|and\s+(?:\w+ing|\w+ed)\b|according|said|"
+    r"including|among|the\s+(?:army|police|group|militants|ministry)|across|inside|outside|"
+    r"between|to|for|went|go|remain\w*|lost|fled|sustained|paid|got|also|still"
+)
+_GROUP_RE = re.compile(
+    rf"^\s*(?:of\s+)?(?!(?:{_GROUP_STOP})\b)((?:(?!(?:{_GROUP_STOP})\b)[\w'’()-]+[ \t]*){{1,6}})",
+    re.IGNORECASE,
+)
+_GROUP_JUNK = re.compile(
+    r"^(?:of\s+)?(?:them|whom|others?|more|people|persons|dead|wounded|injured|the)$",
+    re.IGNORECASE,
+)
+CIVILIAN = re.compile(
+    r"\b(?:civilians?|residents?|villagers?|children|child|women|woman|worshippers|"
+    r"passengers|aid\s+workers|journalists|farmers?|farmworkers|students|pupils|teachers|"
+    r"patients|shoppers|displaced|girls|boys|family|families|men\s+and\s+women|babies|"
+    r"infants|doctors|nurses|medics|traders|miners|herders)\b",
+    re.IGNORECASE,
+)
+COMBATANT = re.compile(
+    r"\b(?:soldiers?|troops?|fighters?|militants?|militiamen|militia|police(?:men)?|"
+    r"policemen|officers?|members|jihadists?|insurgents?|rebels?|gunmen|servicemen|personnel|"
+    r"terrorists?|attackers|combatants|guards?|commanders?|recruits|bandits|paramilitar\w*|"
+    r"army|forces|operatives|collaborators)\b",
+    re.IGNORECASE,
+)
+_LAST_GROUP = re.compile(
+    r"\b((?:(?!(?:of|a|an|the|and|killing|killed)\b)[\w'’-]+\s+){0,2}(?:"
+    + COMBATANT.pattern[5:-3]
+    + "|"
+    + CIVILIAN.pattern[5:-3]
+    + r"))\b",
+    re.IGNORECASE,
+)
+_NEXT_COUNT = re.compile(
+    r"\s*(?:,|\band\b)\s+(?=(?:\d|a\s+dozen|dozens|several|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve)\b)",
+    re.IGNORECASE,
+)
+_QUAL_BEFORE = re.compile(rf"(?:\b(?:{QUALIFIER_WORDS})\s+)+$", re.IGNORECASE)
+# A sentence without any of these words cannot hold a figure; one scan skips it.
+_FIGURE_CUE = re.compile(
+    r"\b(?:"
+    + "|".join(p for p, _ in OUTCOME_WORDS)
+    + "|"
+    + "|".join(p for p, _ in ACTIVE_VERBS)
+    + r"|toll|including|included|include|among|of\s+them|of\s+whom)\b",
+    re.IGNORECASE,
+)
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    text: str
-    start: int
+@dataclass
+class _Figure:
+    outcome: str
+    group: str
+    civilian: bool | None
+    count_text: str
+    low: int | None
+    high: int | None
+    qualifier: str
+    scope: str
+    reported_by: str | None
+    evidence: str
+    parent: _Figure | None = None
+    id: str = ""
+    children: list[_Figure] = field(default_factory=list)
+
+    def to_draft(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "outcome": self.outcome,
+            "group": self.group,
+            "civilian": self.civilian,
+            "count_text": self.count_text,
+            "low": self.low,
+            "high": self.high,
+            "qualifier": self.qualifier,
+            "part_of": self.parent.id if self.parent else None,
+            "scope": self.scope,
+            "reported_by": self.reported_by,
+            "evidence": self.evidence,
+        }
 
 
-def sentences(text: str) -> list[_Sentence]:
-    return [
-        _Sentence(m.group(0), m.start()) for m in _SENTENCE.finditer(text) if m.group(0).strip()
-    ]
+def outcome_of(words: str) -> str | None:
+    """The outcome a wording names ("were martyred" -> killed), or None."""
+    for pattern, outcome in _OUTCOME_RES:
+        if pattern.search(words):
+            return outcome
+    return None
+
+
+def group_after(text: str) -> str | None:
+    """The noun phrase right after a number ("55 pro-regime troops were" -> "pro-regime troops")."""
+    m = _GROUP_RE.match(text)
+    if not m:
+        return None
+    group = _NEXT_COUNT.split(m.group(1), maxsplit=1)[0].strip(" ,")
+    group = re.sub(r"\s+(?:and|or|of|the|other|more)$", "", group, flags=re.IGNORECASE)
+    group = re.sub(r"^(?:other|more|further)\s+", "", group, flags=re.IGNORECASE)
+    out = outcome_of(group)
+    if out is not None:
+        cut = _ANY_OUTCOME.search(group)
+        group = group[: cut.start()].strip() if cut else group
+    if not group or _GROUP_JUNK.match(group) or NOT_A_COUNT_AFTER.match(" " + group):
+        return None
+    return group
+
+
+def civilian_of(group: str) -> bool | None:
+    if CIVILIAN.search(group):
+        return True
+    if COMBATANT.search(group):
+        return False
+    return None
 
 
 class RulesExtractor:
@@ -74,70 +269,195 @@ class RulesExtractor:
 
     def extract_sync(self, article: Article, index: ArticleIndex | None = None) -> DraftOutcome:
         index = index or ArticleIndex(article.text)
-        figures: list[dict[str, Any]] = []
-        seen: set[tuple[str, int | None, int | None, str]] = set()
-        for sentence in sentences(article.text):
-            for figure in self._figures(sentence.text):
-                key = (figure["outcome"], figure["low"], figure["high"], figure["group"].lower())
-                if key in seen:
-                    continue  # the same figure restated (headline and body)
-                seen.add(key)
-                figure["id"] = f"C{len(figures) + 1}"
-                figures.append(figure)
+        sents = sentences(article.text)
+        para_source: dict[int, str | None] = {}
+        for s in sents:
+            if s.paragraph not in para_source or para_source[s.paragraph] is None:
+                para_source[s.paragraph] = attribution(s.text)
+        figures: list[_Figure] = []
+        last: _Figure | None = None
+        for sentence in sents:
+            found = self._figures(sentence, para_source.get(sentence.paragraph), last)
+            figures.extend(found)
+            if found:
+                last = found[-1]
+        names: dict[str, str] = {}
+        for fig in figures:
+            if fig.reported_by:
+                if fig.reported_by not in names:
+                    names[fig.reported_by] = full_name(fig.reported_by, article.text)
+                fig.reported_by = names[fig.reported_by]
+        kept = _dedupe(figures)
+        for n, fig in enumerate(kept, 1):
+            fig.id = f"C{n}"
+        for fig in kept:
+            if fig.parent is not None and fig.parent not in kept:
+                fig.parent = None
         grounder = Grounder(index, table=self.vague_table, lenient=True)
+        events = find_events(sents)
+        causes = find_causes(sents, para_source)
         draft = ExtractionDraft.model_validate(
-            {"events": [], "casualties": figures, "causes": []}, context={"grounder": grounder}
+            {"events": events, "casualties": [f.to_draft() for f in kept], "causes": causes},
+            context={"grounder": grounder},
         )
         return DraftOutcome(draft=draft, usage=Usage(), warnings=grounder.warnings)
 
-    def _figures(self, sentence: str) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for mention in find_numbers(sentence, self.vague_table):
-            before = sentence[: mention.start]
-            after = sentence[mention.end :]
-            if _FORCE.search(before) or re.match(r"\s*(?:years?|km|miles|%|per cent)", after):
+    # --- casualty figures ------------------------------------------------------------------
+
+    def _figures(
+        self, sentence: Sentence, para_source: str | None, last: _Figure | None
+    ) -> list[_Figure]:
+        text = sentence.text
+        out: list[_Figure] = []
+        if not _FIGURE_CUE.search(text):
+            return out
+        mentions = find_numbers(text, self.vague_table)
+        cumulative = CUMULATIVE.search(text) is not None
+        skip_until = -1
+        for i, mention in enumerate(mentions):
+            if mention.start < skip_until:
                 continue
-            outcome_match = _OUTCOME_RE.search(after[:80])
-            if outcome_match is None:
+            nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+            fig = self._figure(text, mention, nxt, out, last, para_source, cumulative)
+            if fig is None:
                 continue
-            outcome = next(o for p, o in _OUTCOMES if re.fullmatch(p, outcome_match.group(1), re.I))
-            qual = _QUALIFIER_BEFORE.search(before)
-            start = qual.start() if qual else mention.start
-            end = mention.end
-            tail = re.match(r"\s+at\s+least\b", after)
-            if tail:
-                end += tail.end()
-            count_text = sentence[start:end].strip()
-            count = parse_count(count_text, self.vague_table)
-            if count is None:
-                continue
-            group_match = _GROUP.match(after[: outcome_match.start()])
-            group = group_match.group(1).strip() if group_match else "people"
-            if not group or _OUTCOME_RE.fullmatch(group):
-                group = "people"
-            civilian = (
-                True if _CIVILIAN.search(group) else False if _COMBATANT.search(group) else None
-            )
-            quote_end = mention.end + outcome_match.end()
-            out.append(
-                {
-                    "outcome": outcome,
-                    "group": group,
-                    "civilian": civilian,
-                    "count_text": count_text,
-                    "low": count.low,
-                    "high": count.high,
-                    "qualifier": count.qualifier,
-                    "scope": "incident",
-                    "reported_by": self._reporter(sentence),
-                    "evidence": sentence[start:quote_end].strip(),
-                }
-            )
+            if fig[1] > mention.end:
+                skip_until = fig[1]
+            out.append(fig[0])
         return out
 
-    @staticmethod
-    def _reporter(sentence: str) -> str | None:
-        match = _ATTRIBUTION.search(sentence)
-        if not match:
+    def _figure(
+        self,
+        text: str,
+        mention: NumberMention,
+        nxt: NumberMention | None,
+        earlier: list[_Figure],
+        last: _Figure | None,
+        para_source: str | None,
+        cumulative: bool,
+    ) -> tuple[_Figure, int] | None:
+        before, after = text[: mention.start], text[mention.end :]
+        token = text[mention.start : mention.end]
+        if _YEAR.match(token) or NOT_A_COUNT_AFTER.match(after):
             return None
-        return (match.group(1) or match.group(2) or "").strip() or None
+        if NOT_A_COUNT_BEFORE.search(before[-40:]) and not _TOLL_RES[0][0].search(before[-120:]):
+            return None
+        if _NEGATED.search(before[-20:] + token):  # "no one", "none were"
+            return None
+        if mention.is_vague and _SUB_AFTER.match(after):  # "many of them": no number
+            return None
+        # the count: qualifier before, "between a and b" / "a to b", "at least" after
+        start, end = mention.start, mention.end
+        qual = _QUAL_BEFORE.search(before, max(0, mention.start - 40))
+        if qual:
+            start = qual.start()
+        if (
+            nxt is not None
+            and re.fullmatch(r"\s*(?:to|and|or|-|–|—)\s*", text[end : nxt.start])
+            and not nxt.is_vague
+            and not mention.is_vague
+        ):
+            end = nxt.end
+        tail = re.match(r"\s+at\s+least\b|\s+or\s+more\b", text[end:], re.IGNORECASE)
+        if tail:
+            end += tail.end()
+        count_text = text[start:end]
+        count = parse_count(count_text, self.vague_table)
+        if count is None:
+            return None
+        head, rest = text[:start], text[end:]
+        near = max(0, start - 120)  # the anchored patterns below only look this far back
+        window_end = (nxt.start - end) if nxt is not None and nxt.start > end else 90
+        window = rest[: min(window_end, 90)]
+        window = re.split(r"[;:]|\s—\s|,\s+(?:but|while|whereas)\b", window)[0]
+        parent: _Figure | None = None
+        outcome: str | None = None
+        ev_start, ev_end = start, end
+        group = group_after(rest)
+        # 1. toll wording before the number
+        for pattern, out in _TOLL_RES:
+            m = pattern.search(head, near)
+            if m:
+                outcome, ev_start = out, m.start()
+                break
+        # 2. an active verb right before it
+        if outcome is None:
+            for pattern, out in _ACTIVE_RES:
+                m = pattern.search(head, max(near, start - 60))
+                if m:
+                    outcome, ev_start = out, m.start()
+                    break
+        # 3. a sub-figure of the figure just before
+        if outcome is None:
+            m = _SUB_BEFORE.search(head, near)
+            sub_after = _SUB_AFTER.match(rest)
+            if m or sub_after:
+                named_word = (m.group(1) or m.group(2)) if m else None
+                named = outcome_of(named_word) if named_word else None
+                candidates = [*earlier] or ([last] if last else [])
+                base = next((f for f in reversed(candidates) if named in (None, f.outcome)), None)
+                if base is not None and base.parent is not None:
+                    base = base.parent
+                outcome = named or (base.outcome if base else None)
+                parent = base if base is not None and base.outcome == outcome else None
+                if sub_after:
+                    group = group_after(rest[sub_after.end() :]) or group
+                    window = rest[sub_after.end() : sub_after.end() + 40]
+                    ev_end = end + sub_after.end() + len(window.split(",")[0])
+        # 4. passive or noun form after it: "55 troops were killed", "14 dead"
+        if outcome is None:
+            m = _ANY_OUTCOME.search(window)
+            if m:
+                outcome = outcome_of(m.group(0))
+                ev_end = end + m.end()
+        # 5. "three civilians and two soldiers": the same outcome as the figure just before
+        if outcome is None and earlier and _CONTINUE.search(head, max(0, start - 30)):
+            outcome, parent = earlier[-1].outcome, earlier[-1].parent
+        if outcome is None:
+            return None
+        if group is None and re.match(r"\s+of\s+them\b", rest):
+            heads = _LAST_GROUP.findall(head)
+            group = heads[-1].strip() if heads else None
+        if group is None:
+            group = "people"
+        if ev_end == end:
+            g = _GROUP_RE.match(rest)
+            ev_end = end + (g.end() if g and group != "people" else 0)
+        evidence = re.sub(r"(?:\s+(?:and|or|but))+$", "", text[ev_start:ev_end].strip(" ,"))
+        scope = "cumulative" if cumulative else "incident"
+        reporter = attribution(text) or para_source
+        fig = _Figure(
+            outcome=outcome,
+            group=group,
+            civilian=civilian_of(group),
+            count_text=count_text,
+            low=count.low,
+            high=count.high,
+            qualifier=count.qualifier,
+            scope=scope,
+            reported_by=reporter,
+            evidence=evidence,
+            parent=parent,
+        )
+        return fig, end
+
+
+def _dedupe(figures: list[_Figure]) -> list[_Figure]:
+    """One figure per (outcome, low, high, scope): a restated figure is kept once, preferring
+    the statement with an attribution (the body quote over the headline)."""
+    best: dict[tuple[str, int | None, int | None, str, bool], _Figure] = {}
+    order: list[tuple[str, int | None, int | None, str, bool]] = []
+    for fig in figures:
+        key = (fig.outcome, fig.low, fig.high, fig.scope, fig.parent is not None)
+        if key not in best:
+            best[key] = fig
+            order.append(key)
+        elif best[key].reported_by is None and fig.reported_by is not None:
+            old = best[key]
+            if fig.group == "people" and old.group != "people":
+                fig.group, fig.civilian = old.group, old.civilian
+            best[key] = fig
+            for other in figures:
+                if other.parent is old:
+                    other.parent = fig
+    return [best[k] for k in order]
