@@ -117,3 +117,9 @@ def test_command_fails_with_exit_1(suite: Path) -> None:
     result = runner.invoke(app, ["gold", "check", str(suite)])
     assert result.exit_code == 1
     assert "qualifier" in result.stdout
+
+
+def test_evals_readme_lists_every_case_with_its_split() -> None:
+    readme = (ROOT / "evals" / "README.md").read_text(encoding="utf-8")
+    for case in load_suite(SUITE):
+        assert f"| `{case.id}` | {case.split} |" in readme
