@@ -65,7 +65,9 @@ def build_result(
     index: ArticleIndex | None = None,
 ) -> ExtractionResult:
     """The output contract for one article from a grounded draft."""
-    index = index or ArticleIndex(article.text)
+    if index is None:
+        reused = outcome.index
+        index = reused if isinstance(reused, ArticleIndex) else ArticleIndex(article.text)
     draft: ExtractionDraft = outcome.draft
     event_ids = {e.id: f"E{i}" for i, e in enumerate(draft.events, start=1)}
     figure_ids = {c.id: f"C{i}" for i, c in enumerate(draft.casualties, start=1)}

@@ -248,7 +248,7 @@ class LLMExtractor:
                 f"unreadable reply from {self._where()}: {self._redact(type(exc).__name__)}: "
                 f"{self._redact(str(exc))[:300]}"
             ) from None
-        return DraftOutcome(draft=draft, usage=usage, attempts=attempts)
+        return DraftOutcome(draft=draft, usage=usage, attempts=attempts, index=index)
 
     def _token_limit(self) -> dict[str, Any]:
         if self.profile.max_output_tokens is None:
@@ -343,7 +343,9 @@ class LLMExtractor:
                 f"the model's answer does not fit the schema after {attempts} attempts "
                 f"({self._where()}): {where}: {first['msg']}"
             ) from None
-        return DraftOutcome(draft=draft, usage=usage, warnings=grounder.warnings, attempts=attempts)
+        return DraftOutcome(
+            draft=draft, usage=usage, warnings=grounder.warnings, attempts=attempts, index=index
+        )
 
 
 def _error_text(exc: openai.APIStatusError) -> str:

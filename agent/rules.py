@@ -300,7 +300,7 @@ class RulesExtractor:
             {"events": events, "casualties": [f.to_draft() for f in kept], "causes": causes},
             context={"grounder": grounder},
         )
-        return DraftOutcome(draft=draft, usage=Usage(), warnings=grounder.warnings)
+        return DraftOutcome(draft=draft, usage=Usage(), warnings=grounder.warnings, index=index)
 
     # --- casualty figures ------------------------------------------------------------------
 

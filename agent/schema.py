@@ -354,3 +354,5 @@ class DraftOutcome:
     usage: Usage
     warnings: list[str] = field(default_factory=list)
     attempts: int = 1
+    # the grounding.ArticleIndex the draft was checked against, reused for the output offsets
+    index: Any = None
