@@ -22,9 +22,9 @@ from agent import __version__
 from agent.articles import parse_published, read_inputs
 from agent.batch import Failed, RunFiles, prices_of, run_batch
 from agent.cache import Cacheable, ResponseCache, default_cache_path
-from agent.config import Settings, load_settings, profile_status, resolve_model
+from agent.config import Settings, load_settings, profile_status
 from agent.errors import AgentError, UsageError
-from agent.extract import Extractor
+from agent.extract import Extractor, make_extractor
 from agent.output import atomic_write_text
 from agent.progress import Budget, Tally, progress_line, summary_lines
 from agent.schema import ExtractionResult
@@ -97,33 +97,6 @@ ModelOpt = Annotated[
         "(OpenAI when OPENAI_API_KEY is set, else rules).",
     ),
 ]
-
-
-def make_extractor(
-    settings: Settings,
-    model: str | None,
-    *,
-    base_url: str | None = None,
-    mode: str | None = None,
-    prompt_path: str | None = None,
-    vague_table: str | None = None,
-    quiet: bool = False,
-) -> Extractor:
-    """The extractor a run uses, chosen from config + environment + flags."""
-    resolved = resolve_model(settings, model, os.environ, base_url=base_url, mode=mode)
-    if resolved.note and not quiet:
-        _say(resolved.note)
-    table = vague_table or settings.vague_table
-    if resolved.profile is None:
-        if prompt_path:
-            raise UsageError("--prompt applies to LLM profiles; 'rules' uses no prompt")
-        from agent.rules import RulesExtractor
-
-        return RulesExtractor(vague_table=table)
-    from agent.llm import LLMExtractor
-    from agent.prompts import load_prompt
-
-    return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table)
 
 
 def _single_input(inputs: list[str]) -> bool:
@@ -253,7 +226,7 @@ def extract(
             mode=mode,
             prompt_path=prompt,
             vague_table=vague_table.value if vague_table else None,
-            quiet=quiet,
+            note=None if quiet else _say,
         )
         cache = None if no_cache else _open_cache(settings, extractor)
     except AgentError as exc:

@@ -8,10 +8,14 @@ dates resolved from the text and the publication date (never guessed).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Protocol
 
 from agent.articles import Article
+from agent.config import Settings, resolve_model
 from agent.dates import resolve_date
+from agent.errors import UsageError
 from agent.grounding import ArticleIndex, Span
 from agent.schema import (
     ArticleInfo,
@@ -131,3 +135,33 @@ async def extract_article(extractor: Extractor, article: Article) -> ExtractionR
     """Extract one article; raises an `AgentError` when the extractor fails."""
     outcome = await extractor.extract(article)
     return build_result(article, outcome, model=extractor.label, prompt=extractor.prompt_info)
+
+
+def make_extractor(
+    settings: Settings,
+    model: str | None,
+    *,
+    base_url: str | None = None,
+    mode: str | None = None,
+    prompt_path: str | None = None,
+    vague_table: str | None = None,
+    note: Callable[[str], None] | None = None,
+) -> Extractor:
+    """The extractor a run uses, chosen from config + environment + flags.
+
+    `note` receives the one-line explanation of an `auto` choice.
+    """
+    resolved = resolve_model(settings, model, os.environ, base_url=base_url, mode=mode)
+    if resolved.note and note is not None:
+        note(resolved.note)
+    table = vague_table or settings.vague_table
+    if resolved.profile is None:
+        if prompt_path:
+            raise UsageError("--prompt applies to LLM profiles; 'rules' uses no prompt")
+        from agent.rules import RulesExtractor
+
+        return RulesExtractor(vague_table=table)
+    from agent.llm import LLMExtractor
+    from agent.prompts import load_prompt
+
+    return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table)
