@@ -464,6 +464,190 @@ def models(config: ConfigOpt = None) -> None:
         typer.echo("openai/<id>  missing  ad hoc OpenAI model ($OPENAI_API_KEY is not set)")
 
 
+class Split(StrEnum):
+    dev = "dev"
+    test = "test"
+    all = "all"
+
+
+@app.command("eval")
+def eval_command(
+    suite: Annotated[
+        Path,
+        typer.Argument(help="The suite: a folder holding cases/ and suite.toml, or the cases."),
+    ] = Path("evals"),
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="A model to run and score (repeat to compare): a profile, openai/<id>, "
+            "'rules' or 'auto'.",
+        ),
+    ] = None,
+    predictions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--predictions",
+            help="Score extractions made earlier (JSON Lines from `sitrep extract`) instead of "
+            "calling a model; repeatable.",
+        ),
+    ] = None,
+    split: Annotated[Split, typer.Option("--split", help="Which cases: dev, test or all.")] = (
+        Split.all
+    ),
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="Only cases carrying this tag (repeat: all of them)."),
+    ] = None,
+    config: ConfigOpt = None,
+    prompt: Annotated[
+        str | None, typer.Option("--prompt", help="Use another prompt file (TOML).")
+    ] = None,
+    vague_table: Annotated[
+        VagueTable | None,
+        typer.Option("--vague-table", help="Numbers for vague words: acled (default) or isaf."),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-j", min=1, max=512, help="Articles in flight at once."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
+    ] = False,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-dir",
+            help="Write report.json, summary.md and junit.xml into this folder.",
+        ),
+    ] = None,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            help="A gate METRIC=VALUE, e.g. casualties.f1=0.8 (repeatable; adds to or "
+            "overrides the suite.toml gates).",
+        ),
+    ] = None,
+    no_suite_gates: Annotated[
+        bool, typer.Option("--no-suite-gates", help="Ignore the [gates] of suite.toml.")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="An earlier report.json: fail when a gated metric fell by more than --max-drop.",
+        ),
+    ] = None,
+    max_drop: Annotated[
+        float,
+        typer.Option("--max-drop", min=0.0, help="Allowed drop against --baseline."),
+    ] = 0.02,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+) -> None:
+    """Score models (or earlier predictions) against the gold suite; gate on the metrics.
+
+    Exit 0 when every gate passes, 1 when a gate fails, 2 on usage or config errors.
+    """
+    import shlex
+
+    from agent.evaluate import (
+        build_report,
+        check_gates,
+        load_baseline,
+        open_suite,
+        parse_threshold,
+        read_predictions,
+        run_model,
+    )
+    from agent.report import terminal_table, write_reports
+
+    command = shlex.join(["sitrep", *sys.argv[1:]])
+    try:
+        settings = load_settings(config)
+        chosen = open_suite(suite, split.value, tag or [])
+        thresholds = {} if no_suite_gates else dict(chosen.gates)
+        thresholds.update(parse_threshold(t) for t in fail_under or [])
+        before = load_baseline(baseline) if baseline else None
+    except AgentError as exc:
+        _fail(exc)
+    runs = []
+    wanted = list(model or [])
+    if not wanted and not predictions:
+        wanted = ["auto"]
+    for name in wanted:
+        try:
+            extractor = make_extractor(
+                settings,
+                name,
+                prompt_path=prompt,
+                vague_table=vague_table.value if vague_table else None,
+                note=None if quiet else _say,
+            )
+            cache = None if no_cache else _open_cache(settings, extractor)
+        except AgentError as exc:
+            _fail(exc)
+
+        async def one(extractor: Extractor, cache: ResponseCache | None) -> Any:
+            try:
+                return await run_model(
+                    chosen, extractor, concurrency=concurrency or settings.concurrency, cache=cache
+                )
+            finally:
+                await _close(extractor)
+
+        try:
+            run = asyncio.run(one(extractor, cache))
+        except AgentError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            _say("sitrep: interrupted")
+            raise typer.Exit(130) from None
+        finally:
+            if cache is not None:
+                cache.close()
+        runs.append(run)
+    for path in predictions or []:
+        try:
+            run, problems = read_predictions(chosen, path)
+        except AgentError as exc:
+            _fail(exc)
+        for problem in problems:
+            _say(f"sitrep: {problem}")
+        runs.append(run)
+    for run in runs:
+        for case_run in run.runs:
+            if case_run.score is None and not quiet:
+                _say(f"not scorable: {run.label}: {case_run.case.id}: {case_run.error}")
+    report = build_report(chosen, runs, command=command)
+    try:
+        failures = check_gates(report, thresholds, before, max_drop)
+    except AgentError as exc:
+        _fail(exc)
+    report["gates"] = {
+        "thresholds": thresholds,
+        "baseline": str(baseline) if baseline else None,
+        "max_drop": max_drop if baseline else None,
+        "failures": failures,
+        "passed": not failures,
+    }
+    typer.echo(terminal_table(report), nl=False)
+    if report_dir is not None:
+        try:
+            for path in write_reports(report, report_dir):
+                if not quiet:
+                    _say(f"wrote {path}")
+        except OSError as exc:
+            _fail(UsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}"))
+    if failures:
+        for line in failures:
+            _say(f"gate failed: {line}")
+        raise typer.Exit(1)
+    if thresholds and not quiet:
+        _say(f"gates: {len(thresholds)} passed" + (" (and the baseline)" if before else ""))
+
+
 gold_app = typer.Typer(help="The gold suite of hand-annotated cases.", no_args_is_help=True)
 app.add_typer(gold_app, name="gold")
 
