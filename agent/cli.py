@@ -472,6 +472,7 @@ class Split(StrEnum):
 
 @app.command("eval")
 def eval_command(
+    ctx: typer.Context,
     suite: Annotated[
         Path,
         typer.Argument(help="The suite: a folder holding cases/ and suite.toml, or the cases."),
@@ -550,8 +551,6 @@ def eval_command(
 
     Exit 0 when every gate passes, 1 when a gate fails, 2 on usage or config errors.
     """
-    import shlex
-
     from agent.evaluate import (
         build_report,
         check_gates,
@@ -563,7 +562,7 @@ def eval_command(
     )
     from agent.report import terminal_table, write_reports
 
-    command = shlex.join(["sitrep", *sys.argv[1:]])
+    command = _command_line(ctx)
     try:
         settings = load_settings(config)
         chosen = open_suite(suite, split.value, tag or [])
@@ -646,6 +645,24 @@ def eval_command(
         raise typer.Exit(1)
     if thresholds and not quiet:
         _say(f"gates: {len(thresholds)} passed" + (" (and the baseline)" if before else ""))
+
+
+def _command_line(ctx: typer.Context) -> str:
+    """The command as the user could type it again, from the parsed parameters."""
+    import shlex
+
+    words = ["sitrep", *ctx.command_path.split()[1:]]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or value is False or value == [] or value == param.default:
+            continue
+        if not isinstance(param, typer.core.TyperOption):
+            words.append(str(value))
+            continue
+        flag = max(param.opts, key=len)
+        for one in value if isinstance(value, list | tuple) else [value]:
+            words += [flag] if one is True else [flag, str(getattr(one, "value", one))]
+    return shlex.join(words)
 
 
 gold_app = typer.Typer(help="The gold suite of hand-annotated cases.", no_args_is_help=True)

@@ -30,6 +30,7 @@ from agent.schema import FAMILY_OF
 Item = dict[str, Any]
 KINDS = ("events", "casualties", "causes")
 THRESHOLDS = {"events": 0.45, "casualties": 0.55, "causes": 0.45}
+REQUIRED_BONUS = 1e-3
 TEXT_MATCH = 0.5  # token F1 under which a cause or effect text is reported as differing
 STOPWORDS = frozenset(
     (
@@ -255,23 +256,26 @@ def match_items(kind: str, gold: list[Item], pred: list[Item]) -> Matching:
     """The optimal one-to-one matching of predicted to gold items of one kind."""
     gold, pred = canonical_order(gold), canonical_order(pred)
     similarity, threshold = SIMILARITY[kind], THRESHOLDS[kind]
-    weights = np.zeros((len(gold), len(pred)))
+    sims = np.zeros((len(gold), len(pred)))
     for gi, g in enumerate(gold):
         for pi, p in enumerate(pred):
             sim = similarity(g, p)
             if sim is not None and sim >= threshold - 1e-9:
-                weights[gi, pi] = sim
+                sims[gi, pi] = sim
+    # on a tie, a required gold item wins the prediction over an optional one
+    required = np.array([0.0 if g.get("optional") else REQUIRED_BONUS for g in gold])
+    weights = np.where(sims > 0, sims + required[:, None], 0.0) if sims.size else sims
     matching = Matching()
     used_gold: set[int] = set()
     used_pred: set[int] = set()
     if weights.size:
         rows, cols = linear_sum_assignment(weights, maximize=True)
         for gi, pi in zip(rows.tolist(), cols.tolist(), strict=True):
-            if weights[gi, pi] <= 0:
+            if sims[gi, pi] <= 0:
                 continue
             used_gold.add(gi)
             used_pred.add(pi)
-            pair = Pair(gold[gi], pred[pi], round(float(weights[gi, pi]), 4))
+            pair = Pair(gold[gi], pred[pi], round(float(sims[gi, pi]), 4))
             (matching.optional_matched if gold[gi].get("optional") else matching.pairs).append(pair)
     matching.missed = [
         g for gi, g in enumerate(gold) if gi not in used_gold and not g.get("optional")
