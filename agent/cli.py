@@ -691,6 +691,81 @@ def gold_check(
     _say(f"gold check: {count} case(s), no problems")
 
 
+@gold_app.command("agree")
+def gold_agree(
+    second: Annotated[
+        Path, typer.Argument(help="Second annotations: <folder>/<case-id>/gold.json.")
+    ] = Path("evals/agreement"),
+    suite: Annotated[
+        Path, typer.Option("--suite", help="The suite holding the first (gold) annotation.")
+    ] = Path("evals"),
+    report_dir: Annotated[
+        Path | None,
+        typer.Option("--report-dir", help="Write report.json, summary.md and junit.xml here."),
+    ] = None,
+) -> None:
+    """Inter-annotator agreement: score a second annotation against the gold, as a model."""
+    from agent.evaluate import build_report, open_suite, read_second_annotation
+    from agent.report import terminal_table, write_reports
+
+    try:
+        chosen, run = read_second_annotation(open_suite(suite), second)
+    except AgentError as exc:
+        _fail(exc)
+    report = build_report(chosen, [run], command=f"sitrep gold agree {second} --suite {suite}")
+    typer.echo(terminal_table(report), nl=False)
+    if report_dir is not None:
+        try:
+            for path in write_reports(report, report_dir):
+                _say(f"wrote {path}")
+        except OSError as exc:
+            _fail(UsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}"))
+
+
+@gold_app.command("inputs")
+def gold_inputs(
+    suite: Annotated[
+        Path, typer.Argument(help="The suite: a folder holding cases/, or the cases.")
+    ] = Path("evals"),
+    split: Annotated[Split, typer.Option("--split", help="Which cases: dev, test or all.")] = (
+        Split.all
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """The suite's articles as JSON Lines inputs for `sitrep extract` (id, text, title, ...).
+
+    Extract them with any model, commit the output, and `sitrep eval --predictions` scores it
+    without calling a model.
+    """
+    import json
+
+    from agent.evaluate import case_article, open_suite
+
+    try:
+        chosen = open_suite(suite, split.value)
+    except AgentError as exc:
+        _fail(exc)
+    lines = []
+    for case in chosen.cases:
+        article = case_article(case)
+        record = {
+            "id": article.id,
+            "text": article.text,
+            "title": article.title,
+            "published": article.published,
+            "source": article.source,
+            "url": article.url,
+        }
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    if output is None:
+        sys.stdout.write("".join(lines))
+    else:
+        atomic_write_text(output, "".join(lines))
+        _say(f"gold inputs: {len(lines)} case(s) written to {output}")
+
+
 cache_app = typer.Typer(help="The response cache of LLM extractions.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

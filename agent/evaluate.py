@@ -38,7 +38,8 @@ from agent.scoring import (
     score_case,
     summarize,
 )
-from agent.suite import EvalCase, load_suite
+from agent.suite import KINDS as GOLD_KINDS
+from agent.suite import EvalCase, ground_gold, load_suite
 
 SUITE_CONFIG = "suite.toml"
 DEFAULT_MAX_DROP = 0.02
@@ -247,6 +248,39 @@ def read_predictions(suite: Suite, path: Path) -> tuple[ModelRun, list[str]]:
         source=str(path),
     )
     return run, problems
+
+
+def read_second_annotation(suite: Suite, folder: Path) -> tuple[Suite, ModelRun]:
+    """A second annotation (`<folder>/<case-id>/gold.json`) scored as predictions.
+
+    Returns the suite narrowed to the doubly annotated cases, and the second reading scored
+    against the gold with the harness's own matching: inter-annotator agreement.
+    """
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder of second annotations")
+    runs = []
+    for case in suite.cases:
+        path = folder / case.id / "gold.json"
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: not valid JSON ({exc})") from None
+        second = EvalCase(case.id, path.parent, case.text, case.meta,
+                          {k: list(data.get(k, [])) for k in GOLD_KINDS})  # fmt: skip
+        ground_gold(second)
+        if second.problems:
+            raise UsageError(f"{path}: {second.problems[0]}")
+        items = {
+            kind: [{k: v for k, v in i.items() if k != "optional"} for i in second.gold[kind]]
+            for kind in KINDS
+        }
+        runs.append(CaseRun(case, score=score_case(case.gold, items, case.text)))
+    if not runs:
+        raise UsageError(f"{folder}: no second annotation of a selected case")
+    narrowed = Suite(suite.path, [r.case for r in runs], suite.split, suite.tags, suite.gates)
+    return narrowed, ModelRun("second annotation", None, runs, source=str(folder))
 
 
 # --- the report ---------------------------------------------------------------------------

@@ -348,7 +348,11 @@ def _compare(
     def linked(name: str, key: str, table: dict[str, str]) -> None:
         want, got = gold.get(key), pred.get(key)
         ok = (want is None and got is None) or (got is not None and table.get(str(got)) == want)
-        shown = f"{got} (gold {table[str(got)]})" if got is not None and str(got) in table else got
+        shown = (
+            f"{got} (matched to gold {table[str(got)]})"
+            if got is not None and str(got) in table
+            else got
+        )
         checks[name] = (
             1.0 if ok else 0.0,
             None if ok else f"{key}: gold {want}, predicted {shown}",

@@ -80,11 +80,11 @@ def load_case(folder: Path) -> EvalCase:
         if unknown:
             problems.append(f"gold.json: unknown keys {sorted(unknown)}")
     if text is not None and gold is not None:
-        _ground_gold(case)
+        ground_gold(case)
     return case
 
 
-def _ground_gold(case: EvalCase) -> None:
+def ground_gold(case: EvalCase) -> None:
     """Align every gold quote (filling offsets) and validate items with the contract."""
     index = ArticleIndex(case.text)
     models = _gold_models()

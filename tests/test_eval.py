@@ -129,11 +129,8 @@ def test_one_perturbed_answer_shows_the_drop_and_fails_the_gate(
 
 def test_predictions_file_is_scored_without_a_model(small_suite: Path, tmp_path: Path) -> None:
     inputs = tmp_path / "inputs.jsonl"
-    records = []
-    for name in PICKED:
-        case = load_case(small_suite / "cases" / name)
-        records.append({"id": case.id, "text": case.text, "published": case.meta["published"]})
-    inputs.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    exported = runner.invoke(app, ["gold", "inputs", str(small_suite), "-o", str(inputs)])
+    assert exported.exit_code == 0, exported.output
     preds = tmp_path / "preds.jsonl"
     extracted = runner.invoke(app, ["extract", str(inputs), "-m", "rules", "-q", "-o", str(preds)])
     assert extracted.exit_code == 0, extracted.output
@@ -251,3 +248,17 @@ def test_the_project_suite_on_the_test_split_passes_its_own_gates(tmp_path: Path
     assert report["suite"]["cases"] == 20 and report["suite"]["split"] == "test"
     assert report["gates"]["thresholds"], "evals/suite.toml sets the CI gates"
     assert report["command"].startswith("sitrep eval")
+
+
+def test_gold_agree_scores_the_second_annotation(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["gold", "agree", str(ROOT / "evals" / "agreement"), "--suite", str(ROOT / "evals"),
+         "--report-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    (model,) = report["models"]
+    assert model["model"] == "second annotation" and report["suite"]["cases"] == 10
+    assert 0.5 < model["metrics"]["casualties.f1"] <= 1.0
+    assert model["counts"]["articles.not_scorable"] == 0
