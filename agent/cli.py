@@ -19,7 +19,7 @@ from typing import Annotated, Any, NoReturn, TextIO
 import typer
 
 from agent import __version__
-from agent.articles import parse_published, read_inputs
+from agent.articles import Article, parse_published, read_inputs
 from agent.batch import Failed, RunFiles, prices_of, run_batch
 from agent.cache import Cacheable, ResponseCache, default_cache_path
 from agent.config import Settings, load_settings, profile_status
@@ -440,6 +440,84 @@ def _table(results: list[ExtractionResult]) -> str:
 
 def _cell(value: object) -> str:
     return "" if value is None else str(value)
+
+
+@app.command()
+def view(
+    results: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RESULTS",
+            help="Extraction results: a .json file from `sitrep extract`, or .jsonl (one "
+            "result per line).",
+            show_default=False,
+        ),
+    ],
+    more_articles: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ARTICLES",
+            help="More article inputs, as for --articles (so `--articles dir/*.txt` works).",
+            show_default=False,
+        ),
+    ] = None,
+    articles: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--articles",
+            "-a",
+            help="The articles the results were extracted from, matched by id and checked by "
+            "sha256: the inputs of `sitrep extract` (files, .jsonl, folders) or eval case "
+            "folders (evals/cases/<id>/article.txt answers to <id>).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="The HTML page to write."),
+    ] = Path("sitrep-view.html"),
+    title: Annotated[str | None, typer.Option("--title", help="The page's title.")] = None,
+) -> None:
+    """Write one self-contained HTML page to review results: highlighted quotes and tables.
+
+    Exit 3 when an article is missing or changed since the extraction; the others are shown.
+    """
+    from agent.review import article_paths, match_articles, read_results
+    from agent.view import render_review
+
+    inputs = [*(articles or []), *(more_articles or [])]
+    if not inputs:
+        _fail(UsageError("give the articles the results were extracted from: --articles INPUT..."))
+    try:
+        found, bad_records = read_results(results)
+    except AgentError as exc:
+        _fail(exc)
+    for problem in bad_records:
+        _say(f"sitrep: {problem}")
+    if not found:
+        _fail(UsageError(f"{results}: no extraction results to show"))
+    texts = []
+    for item in read_inputs(article_paths(inputs)):
+        if isinstance(item, Article):
+            texts.append(item)
+        else:
+            _say(f"sitrep: {item}")
+    reviews = match_articles(found, texts)
+    missing = [r.problem for r in reviews if r.problem is not None]
+    for problem in missing:
+        _say(f"sitrep: {problem}")
+    for r in reviews:
+        for note in r.notes:
+            _say(f"note: {r.result.article.id}: {note}")
+    page = render_review(reviews, title=title or f"sitrep review: {results.name}")
+    try:
+        atomic_write_text(output, page)
+    except OSError as exc:
+        _fail(UsageError(f"cannot write {output}: {exc.strerror or exc}"))
+    shown = len(reviews) - len(missing)
+    _say(f"view: {output} ({shown} of {len(reviews)} article(s) with their text)")
+    if missing or bad_records:
+        raise typer.Exit(EXIT_FAILED_ITEMS)
 
 
 @app.command()
