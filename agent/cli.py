@@ -601,6 +601,14 @@ def eval_command(
             help="Write report.json, summary.md and junit.xml into this folder.",
         ),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Write a self-contained HTML report: charts per model and every article's "
+            "matched, missed and spurious items.",
+        ),
+    ] = None,
     fail_under: Annotated[
         list[str] | None,
         typer.Option(
@@ -717,6 +725,15 @@ def eval_command(
                     _say(f"wrote {path}")
         except OSError as exc:
             _fail(UsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}"))
+    if html is not None:
+        from agent.report_html import eval_page
+
+        try:
+            atomic_write_text(html, eval_page(report))
+        except OSError as exc:
+            _fail(UsageError(f"cannot write {html}: {exc.strerror or exc}"))
+        if not quiet:
+            _say(f"wrote {html}")
     if failures:
         for line in failures:
             _say(f"gate failed: {line}")

@@ -33,6 +33,7 @@ from agent.scoring import (
     MAIN_METRICS,
     CaseScore,
     counts,
+    describe_item,
     error_sizes,
     f1_of,
     score_case,
@@ -54,6 +55,7 @@ class CaseRun:
     score: CaseScore | None = None
     error_kind: str | None = None
     error: str | None = None
+    items: dict[str, list[dict[str, Any]]] | None = None  # predicted items without a result
 
     @property
     def outcome(self) -> str:
@@ -276,7 +278,7 @@ def read_second_annotation(suite: Suite, folder: Path) -> tuple[Suite, ModelRun]
             kind: [{k: v for k, v in i.items() if k != "optional"} for i in second.gold[kind]]
             for kind in KINDS
         }
-        runs.append(CaseRun(case, score=score_case(case.gold, items, case.text)))
+        runs.append(CaseRun(case, score=score_case(case.gold, items, case.text), items=items))
     if not runs:
         raise UsageError(f"{folder}: no second annotation of a selected case")
     narrowed = Suite(suite.path, [r.case for r in runs], suite.split, suite.tags, suite.gates)
@@ -292,6 +294,7 @@ def _case_entry(run: CaseRun) -> dict[str, Any]:
         entry["error"] = {"kind": run.error_kind, "message": run.error}
         return entry
     score = run.score
+    predicted = run.result.model_dump() if run.result is not None else (run.items or {})
     kinds: dict[str, Any] = {}
     for kind in KINDS:
         ks = score.kinds[kind]
@@ -320,6 +323,12 @@ def _case_entry(run: CaseRun) -> dict[str, Any]:
             "missed": [g.get("id") for g in m.missed],
             "spurious": [p.get("id") for p in m.spurious],
             "differences": score.diffs[kind],
+            "items": {
+                "gold": {str(i.get("id")): describe_item(kind, i) for i in run.case.gold[kind]},
+                "predicted": {
+                    str(i.get("id")): describe_item(kind, i) for i in predicted.get(kind, [])
+                },
+            },
         }
     entry["kinds"] = kinds
     entry["totals"] = {"killed_gold": score.gold_killed, "killed_predicted": score.pred_killed}

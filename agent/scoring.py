@@ -351,11 +351,11 @@ def _compare(
         shown = (
             f"{got} (matched to gold {table[str(got)]})"
             if got is not None and str(got) in table
-            else got
+            else (got or "none")
         )
         checks[name] = (
             1.0 if ok else 0.0,
-            None if ok else f"{key}: gold {want}, predicted {shown}",
+            None if ok else f"{key}: gold {want or 'none'}, predicted {shown}",
         )
 
     if kind == "casualties":
@@ -420,9 +420,11 @@ def score_case(gold: dict[str, list[Item]], pred: dict[str, list[Item]], text: s
         for pair in matching.pairs:
             _compare(kind, pair, score, lines, links)
         for item in matching.missed:
-            lines.append(f"{kind}[{item.get('id')}]: missed ({_describe(kind, item)})")
+            lines.append(f"{kind}[{item.get('id')}]: missed ({describe_item(kind, item)})")
         for item in matching.spurious:
-            lines.append(f"{kind}[predicted {item.get('id')}]: spurious ({_describe(kind, item)})")
+            lines.append(
+                f"{kind}[predicted {item.get('id')}]: spurious ({describe_item(kind, item)})"
+            )
         kinds[kind] = score
         diffs[kind] = lines
     on_optional = {id(p.pred) for p in matchings["casualties"].optional_matched}
@@ -437,7 +439,8 @@ def score_case(gold: dict[str, list[Item]], pred: dict[str, list[Item]], text: s
     )
 
 
-def _describe(kind: str, item: Item) -> str:
+def describe_item(kind: str, item: Item) -> str:
+    """One line naming an item, for reports."""
     if kind == "casualties":
         return f"{item.get('outcome')} {item.get('count_text')!r} {item.get('group')!r}"
     if kind == "causes":

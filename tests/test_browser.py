@@ -179,3 +179,58 @@ def test_review_page_highlights_tables_and_click_to_quote(driver: Any, tmp_path:
     assert driver.save_screenshot(str(tmp_path / "sitrep-view.png"))
     assert (tmp_path / "sitrep-view.png").stat().st_size > 10_000
     driver.save_screenshot(str(SCREENSHOT))
+
+
+EVAL_SCREENSHOT = Path("/tmp/sitrep-eval.png")
+
+
+def build_eval_report(tmp_path: Path) -> Path:
+    """An HTML eval report of two 'models' on three cases, one carrying injected markup."""
+    from tests.test_eval import CASES, PICKED
+
+    suite = tmp_path / "suite" / "cases"
+    for name in PICKED:
+        shutil.copytree(CASES / name, suite / name)
+    inputs = tmp_path / "inputs.jsonl"
+    assert runner.invoke(app, ["gold", "inputs", str(suite), "-o", str(inputs)]).exit_code == 0
+    preds = tmp_path / "preds.jsonl"
+    done = runner.invoke(app, ["extract", str(inputs), "-m", "rules", "-q", "-o", str(preds)])
+    assert done.exit_code == 0, done.output
+    lines = []
+    for line in preds.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        data["model"] = "hostile <script>window.pwned=1</script>"
+        for figure in data["casualties"]:
+            figure["group"] = '<img src=x onerror="window.pwned=2">'
+        lines.append(json.dumps(data))
+    preds.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    html = tmp_path / "eval.html"
+    done = runner.invoke(
+        app,
+        ["eval", str(tmp_path / "suite"), "-m", "rules", "--predictions", str(preds),
+         "--html", str(html)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return html
+
+
+def test_eval_report_charts_articles_and_no_injected_script(driver: Any, tmp_path: Path) -> None:
+    html = build_eval_report(tmp_path)
+    driver.get(html.as_uri())
+    by_css = "css selector"
+    charts = driver.find_elements(by_css, "figure.chart svg")
+    assert len(charts) >= 7  # three metric charts, three usage charts, per-tag charts
+    legend = driver.find_elements(by_css, "figure.chart svg text")
+    assert any("hostile <script>" in t.get_attribute("textContent") for t in legend)
+    cases = driver.find_elements(by_css, "details.case")
+    assert len(cases) == 3
+    assert not cases[1].get_attribute("open")
+    cases[1].find_element(by_css, "summary").click()
+    assert wait_for(lambda: cases[1].get_attribute("open"))
+    rows = cases[1].find_elements(by_css, "tr.matched, tr.missed, tr.spurious")
+    assert rows and all(r.is_displayed() for r in rows[:3])
+    assert '<img src=x onerror="window.pwned=2">' in cases[1].text
+    assert driver.execute_script("return window.pwned === undefined")
+    driver.save_screenshot(str(tmp_path / "eval.png"))
+    driver.save_screenshot(str(EVAL_SCREENSHOT))
+    assert (tmp_path / "eval.png").stat().st_size > 10_000

@@ -262,3 +262,15 @@ def test_gold_agree_scores_the_second_annotation(tmp_path: Path) -> None:
     assert model["model"] == "second annotation" and report["suite"]["cases"] == 10
     assert 0.5 < model["metrics"]["casualties.f1"] <= 1.0
     assert model["counts"]["articles.not_scorable"] == 0
+
+
+def test_html_report_has_charts_articles_and_escapes(small_suite: Path, tmp_path: Path) -> None:
+    html = tmp_path / "eval.html"
+    result = run_eval(str(small_suite), "-m", "rules", "--html", str(html))
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert page.count('<details class="case"') == len(PICKED)
+    assert page.count("<svg") >= 7
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "<script>" not in page  # the report needs no script at all
+    assert page.count('<tr class="matched">') >= 10 and '<tr class="spurious">' in page
