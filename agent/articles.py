@@ -238,8 +238,26 @@ def read_jsonl(
         except json.JSONDecodeError as exc:
             yield InputProblem(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:
+            yield InputProblem(where, "malformed JSON: nested too deeply")
+            continue
+        except ValueError as exc:  # e.g. an integer over Python's 4300-digit limit
+            yield InputProblem(where, f"malformed JSON: {str(exc)[:120]}")
+            continue
+        if (b"\\ud" in raw or b"\\uD" in raw) and _has_lone_surrogate(record):
+            yield InputProblem(where, "malformed JSON: a \\u escape is half a surrogate pair")
+            continue
         item = article_from_record(record, where, published)
         yield item
+
+
+def _has_lone_surrogate(record: Any) -> bool:
+    """Whether a parsed record holds a lone surrogate (not valid Unicode, cannot be written)."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def article_from_record(

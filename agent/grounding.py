@@ -121,7 +121,7 @@ class ArticleIndex:
             needle = needle.strip()
             if not needle:
                 return None
-            hits = [m.start() for m in re.finditer(re.escape(needle), self.folded)]
+            hits = self._hits(needle)
             if hits:
                 pos = hits[0]
                 if near is not None and len(hits) > 1:
@@ -130,6 +130,21 @@ class ArticleIndex:
                 end = self._index[pos + len(needle) - 1] + 1
                 return Span(self.text[start:end], start, end)
         return None
+
+    def _hits(self, needle: str) -> list[int]:
+        """Where `needle` occurs in the folded text, covering whole article characters only
+        (an ellipsis folds to "...": a quote may not start or end inside it)."""
+        index, size = self._index, len(needle)
+        hits = []
+        pos = self.folded.find(needle)
+        while pos >= 0:
+            end = pos + size
+            if (pos == 0 or index[pos - 1] != index[pos]) and (
+                end == len(index) or index[end] != index[end - 1]
+            ):
+                hits.append(pos)
+            pos = self.folded.find(needle, pos + 1)
+        return hits
 
     def contains(self, phrase: str) -> bool:
         needle, _ = normalize(phrase)

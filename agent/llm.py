@@ -289,6 +289,12 @@ class LLMExtractor:
                 f"no answer within timeout_s={self.profile.timeout_s:g} from {where} {tries}"
             )
         if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__
+            if cause is not None and type(cause).__name__ != "ConnectError":
+                return TransportError(
+                    f"the connection to {where} broke off ({self._redact(str(cause))[:120]}) "
+                    f"{tries}"
+                )
             return TransportError(f"cannot connect to {where} {tries}")
         if isinstance(exc, openai.InternalServerError):
             return TransportError(f"server error (HTTP {exc.status_code}) from {where} {tries}")
@@ -329,11 +335,16 @@ class LLMExtractor:
                 raise RefusalError(
                     f"the model refused ({self._where()}): {self._redact(raw)[:160]!r}"
                 ) from None
+            what = (
+                "the model answered in text without calling the tool"
+                if self.profile.mode == "tools" and not _has_tool_call(completion)
+                else "the model's answer is not JSON"
+            )
             raise ResponseError(
-                f"the model's answer is not JSON after {attempts} attempts ({self._where()}): "
-                f"{self._redact(raw)[:160]!r}"
+                f"{what} after {attempts} attempts ({self._where()}): {self._redact(raw)[:160]!r}"
             ) from None
-        grounder = Grounder(index, table=self.vague_table, lenient=True)
+        dropped = _drop_invalid_items(data)
+        grounder = Grounder(index, table=self.vague_table, lenient=True, warnings=dropped)
         try:
             draft = ExtractionDraft.model_validate(data, context={"grounder": grounder})
         except ValidationError as verr:
@@ -357,6 +368,58 @@ def _error_text(exc: openai.APIStatusError) -> str:
         if message:
             return str(message)[:300]
     return str(exc.message)[:300]
+
+
+_ITEM_LISTS = ("events", "casualties", "causes")
+
+
+def _drop_invalid_items(data: Any) -> list[str]:
+    """Remove the items of a parsed answer that do not fit the schema; one warning each.
+
+    References to a removed item are cleared. When a problem is not inside an item (a list is
+    missing, the answer is not an object), nothing is removed and the caller reports it.
+    """
+    try:
+        ExtractionDraft.model_validate(data)  # the schema alone: no grounding context
+        return []
+    except ValidationError as verr:
+        bad: dict[tuple[str, int], list[str]] = {}
+        for err in verr.errors():
+            loc = err["loc"]
+            if len(loc) < 2 or loc[0] not in _ITEM_LISTS or not isinstance(loc[1], int):
+                return []
+            where = ".".join(str(p) for p in loc[2:]) or "item"
+            bad.setdefault((str(loc[0]), loc[1]), []).append(f"{where}: {err['msg']}")
+    warnings: list[str] = []
+    removed: dict[str, set[str]] = {kind: set() for kind in _ITEM_LISTS}
+    for kind in _ITEM_LISTS:
+        items = data[kind]
+        kept = []
+        for i, item in enumerate(items):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if (kind, i) in bad:
+                warnings.append(f"dropped {kind}[{i}] ({item_id}): " + "; ".join(bad[(kind, i)]))
+                removed[kind].add(str(item_id))
+            else:
+                kept.append(item)
+        data[kind] = kept
+        removed[kind] -= {str(item.get("id")) for item in kept if isinstance(item, dict)}
+    for kind, key, target in (
+        ("casualties", "event_id", "events"),
+        ("causes", "event_id", "events"),
+        ("casualties", "part_of", "casualties"),
+    ):
+        for item in data[kind]:
+            ref = item.get(key) if isinstance(item, dict) else None
+            if ref is not None and str(ref) in removed[target]:
+                warnings.append(f"{item.get('id')}: cleared {key} {item[key]!r} (dropped)")
+                item[key] = None
+    return warnings
+
+
+def _has_tool_call(completion: Any) -> bool:
+    choices = getattr(completion, "choices", None)
+    return bool(choices and getattr(choices[0].message, "tool_calls", None))
 
 
 def _reply_text(completion: Any) -> str | None:

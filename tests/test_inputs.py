@@ -131,6 +131,15 @@ def test_unreadable_file(tmp_path: Path) -> None:  # pragma: no cover - CI runs 
     assert "cannot read" in item.message
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_file_that_fails_to_read_is_a_named_problem(tmp_path: Path) -> None:
+    path = tmp_path / "mem.txt"
+    path.symlink_to("/proc/self/mem")  # reading it from byte 0 fails, even for root
+    [item] = read(path)
+    assert isinstance(item, InputProblem)
+    assert str(item) == f"{path}: cannot read: Input/output error"
+
+
 def test_cli_batch_goes_on_past_bad_inputs(tmp_path: Path) -> None:
     (tmp_path / "ok.txt").write_text(GOOD_TEXT, encoding="utf-8")
     (tmp_path / "bad.txt").write_bytes(b"\x89PNG\r\n")

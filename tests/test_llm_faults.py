@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from agent.cli import app
 from agent.errors import (
     ContextLengthError,
     RateLimitError,
@@ -14,8 +20,12 @@ from agent.errors import (
     TransportError,
     TruncatedError,
 )
-from tests.fakeserver import FakeServer, Reply, answer, completion, error, prose
+from tests.conftest import EXAMPLE, write_config
+from tests.fakeserver import FakeServer, Reply, answer, closed_port, completion, error, prose
+from tests.test_batch import lines_of, write_batch
 from tests.test_llm import GOOD, article, make, run
+
+runner = CliRunner()
 
 
 def test_malformed_json_is_reasked_then_fails_as_invalid_response(
@@ -89,7 +99,147 @@ def test_connection_closed_mid_response_then_success(server: FakeServer, tmp_pat
     assert len(result.casualties) == 3
 
 
+def test_connection_closed_on_every_attempt_is_a_transport_error(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.script(Reply(close=True), Reply(close=True))
+    with pytest.raises(
+        TransportError, match=r"the connection to profile 'fake' at .* broke off"
+    ) as caught:
+        run(make(server, tmp_path, max_attempts=2), article())
+    assert "peer closed connection" in str(caught.value)
+    assert "after 2 attempts" in str(caught.value)
+
+
 def test_read_timeout_is_a_transport_error(server: FakeServer, tmp_path: Path) -> None:
     server.script(Reply(delay=2.0), Reply(delay=2.0))
     with pytest.raises(TransportError, match=r"no answer within timeout_s=0\.5"):
         run(make(server, tmp_path, timeout_s=0.5, max_attempts=2), article())
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_error_then_success(server: FakeServer, tmp_path: Path, status: int) -> None:
+    server.script(error(status, "upstream trouble"), answer(GOOD))
+    result = run(make(server, tmp_path), article())
+    assert len(result.casualties) == 3
+    assert len(server.requests) == 2
+    assert result.usage.requests == 2
+
+
+def test_no_tool_call_is_reasked_then_recovered(server: FakeServer, tmp_path: Path) -> None:
+    server.script(prose("The ambush killed at least 27 government troops."), answer(GOOD))
+    result = run(make(server, tmp_path), article())
+    assert "No tool calls or function call found" in server.requests[1].text()
+    assert len(result.casualties) == 3
+
+
+def test_no_tool_call_never_fixed_fails_as_invalid_response(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.script(prose("27 troops were killed."), prose("27 troops were killed."))
+    with pytest.raises(ResponseError) as caught:
+        run(make(server, tmp_path, max_reasks=1), article())
+    assert caught.value.kind == "invalid_response"
+    assert "answered in text without calling the tool after 2 attempts" in str(caught.value)
+    assert caught.value.attempts == 2
+
+
+def schema_invalid() -> dict[str, Any]:
+    data = copy.deepcopy(GOOD)
+    data["casualties"][0]["outcome"] = "exploded"
+    data["casualties"][2]["low"] = "many"
+    return data
+
+
+def test_schema_invalid_fields_are_reasked(server: FakeServer, tmp_path: Path) -> None:
+    server.script(answer(schema_invalid()), answer(GOOD))
+    result = run(make(server, tmp_path), article())
+    reask = server.requests[1].text()
+    assert "casualties.0.outcome" in reask and "input_value='exploded'" in reask
+    assert "casualties.2.low" in reask and "input_value='many'" in reask
+    assert len(result.casualties) == 3
+    assert result.warnings == []
+
+
+def test_schema_invalid_items_never_fixed_are_dropped(server: FakeServer, tmp_path: Path) -> None:
+    server.script(answer(schema_invalid()), answer(schema_invalid()))
+    result = run(make(server, tmp_path, max_reasks=1), article())
+    assert [c.group for c in result.casualties] == ["members of an Iran-backed militia"]
+    assert result.casualties[0].part_of is None  # it pointed at the dropped figure
+    assert len(result.events) == 1 and len(result.causes) == 1
+    assert result.warnings[0].startswith("dropped casualties[0] (C1): outcome: Input should be")
+    assert result.warnings[1].startswith("dropped casualties[2] (C3): low: Input should be")
+    assert result.warnings[2] == "C2: cleared part_of 'C1' (dropped)"
+
+
+def test_connection_refused_fails_each_article_and_the_batch_goes_on(
+    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_KEY", "sk-test")
+    endpoint = f"http://127.0.0.1:{closed_port()}/v1"
+    config = write_config(tmp_path / "sitrep.toml", server, base_url=endpoint, max_attempts=2)
+    inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2"])
+    out = tmp_path / "out.jsonl"
+    args = ["extract", str(inputs), "-o", str(out), "-m", "fake", "--config", str(config)]
+    result = runner.invoke(app, [*args, "-j", "1"])
+    assert result.exit_code == 3, result.output
+    ledger = lines_of(tmp_path / "out.jsonl.failures.jsonl")
+    assert [(e["id"], e["kind"], e["attempts"]) for e in ledger] == [
+        ("a1", "transport", 2),
+        ("a2", "transport", 2),
+    ]
+    assert ledger[0]["message"].startswith(f"cannot connect to profile 'fake' at {endpoint}")
+    failed = [line for line in result.stderr.splitlines() if "cannot connect" in line]
+    assert len(failed) == 2
+    assert "Traceback" not in result.output
+    assert out.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_auth_error_stops_the_run_with_exit_4(
+    server: FakeServer, fake_config: Path, tmp_path: Path, status: int
+) -> None:
+    server.responder = lambda request: error(status, "invalid api key")
+    inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2", "a3"])
+    args = ["extract", str(inputs), "-m", "fake", "--config", str(fake_config), "-j", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 4
+    assert len(server.requests) == 1  # no other article is sent
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"sitrep: authentication failed (HTTP {status}) for profile 'fake' at "
+        f"{server.base_url}: check $FAKE_KEY"
+    ]
+
+
+def test_auth_error_exit_4_in_a_real_process(
+    server: FakeServer, fake_config: Path, tmp_path: Path
+) -> None:
+    server.responder = lambda request: error(401, "invalid api key")
+    command = [sys.executable, "-m", "agent", "extract", str(EXAMPLE), "-m", "fake"]
+    done = subprocess.run(
+        [*command, "--config", str(fake_config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 4
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"sitrep: authentication failed (HTTP 401) for profile 'fake' at {server.base_url}: "
+        "check $FAKE_KEY"
+    ]
+
+
+def test_number_never_supported_by_its_quote_is_dropped(server: FakeServer, tmp_path: Path) -> None:
+    wrong = copy.deepcopy(GOOD)
+    wrong["casualties"][0]["low"] = 72
+    server.script(answer(wrong), answer(wrong))
+    result = run(make(server, tmp_path, max_reasks=1), article())
+    assert [c.group for c in result.casualties] == [
+        "members of an Iran-backed militia",
+        "fighters",
+    ]
+    assert result.warnings[0].startswith("dropped casualties[0] (C1): low=72 is not a number")
+    assert result.warnings[1] == "C2: cleared part_of 'C1' (dropped)"
