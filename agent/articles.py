@@ -60,6 +60,7 @@ class InputProblem:
     source: str
     message: str
     article_id: str | None = None
+    notice: bool = False  # a file deliberately passed over (not an article), not a failure
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
@@ -384,7 +385,7 @@ def _read_dir(folder: Path, published: str | None) -> Iterator[Article | InputPr
         if path.suffix.lower() in SUPPORTED:
             yield from read_file(path, published)
         else:
-            yield InputProblem(str(path), "skipped: not a supported article file")
+            yield InputProblem(str(path), "skipped: not a supported article file", notice=True)
 
 
 def _read_stdin(handle: BinaryIO, published: str | None) -> Iterator[Article | InputProblem]:

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TextIO
@@ -19,7 +20,7 @@ from typing import Annotated, Any, NoReturn, TextIO
 import typer
 
 from agent import __version__
-from agent.articles import Article, parse_published, read_inputs
+from agent.articles import Article, InputProblem, parse_published, read_inputs
 from agent.batch import Failed, RunFiles, prices_of, run_batch
 from agent.cache import Cacheable, ResponseCache, default_cache_path
 from agent.config import Settings, load_settings, profile_status
@@ -233,7 +234,9 @@ def extract(
         _fail(exc)
     single = _single_input(inputs)
     chosen = fmt or (OutputFormat.json if single else OutputFormat.jsonl)
-    items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
+    items = _without_notices(
+        read_inputs(inputs, published=pub, max_chars=settings.max_article_chars), quiet=quiet
+    )
     results: list[ExtractionResult] = []
     failures: list[Failed] = []
     stream_to: TextIO | None = None
@@ -312,6 +315,18 @@ def extract(
             sys.stdout.write(text)
     if failures:
         raise typer.Exit(EXIT_FAILED_ITEMS)
+
+
+def _without_notices(
+    items: Iterable[Article | InputProblem], *, quiet: bool
+) -> Iterator[Article | InputProblem]:
+    """The inputs, less the files passed over on purpose (named on stderr, not failures)."""
+    for item in items:
+        if isinstance(item, InputProblem) and item.notice:
+            if not quiet:
+                _say(f"note: {item}")
+            continue
+        yield item
 
 
 def _run_files(

@@ -119,6 +119,10 @@ def test_folder_skips_unsupported_files_with_a_notice(tmp_path: Path) -> None:
     items = read(tmp_path)
     assert [type(i).__name__ for i in items] == ["Article", "InputProblem"]
     assert "skipped: not a supported article file" in str(items[1])
+    assert isinstance(items[1], InputProblem) and items[1].notice
+    result = CliRunner().invoke(app, ["extract", str(tmp_path), "-m", "rules"])
+    assert result.exit_code == 0, result.output  # passed over on purpose: not a failure
+    assert f"note: {tmp_path / 'b.csv'}: skipped: not a supported article file" in result.stderr
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
