@@ -100,6 +100,18 @@ ModelOpt = Annotated[
 ]
 
 
+PromptOpt = Annotated[str | None, typer.Option("--prompt", help="Use another prompt file (TOML).")]
+VagueOpt = Annotated[
+    VagueTable | None,
+    typer.Option("--vague-table", help="Numbers for vague words: acled (default) or isaf."),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", "-j", min=1, max=512, help="Articles in flight at once."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
+
+
 def _single_input(inputs: list[str]) -> bool:
     if len(inputs) != 1 or inputs[0] == "-":
         return False
@@ -128,9 +140,7 @@ def extract(
             "--mode", help="Override the profile's mode: tools, json_schema, json, md_json."
         ),
     ] = None,
-    prompt: Annotated[
-        str | None, typer.Option("--prompt", help="Use another prompt file (TOML).")
-    ] = None,
+    prompt: PromptOpt = None,
     published: Annotated[
         str | None,
         typer.Option(
@@ -151,15 +161,9 @@ def extract(
             "several articles), table (for humans), csv (one row per casualty figure).",
         ),
     ] = None,
-    vague_table: Annotated[
-        VagueTable | None,
-        typer.Option("--vague-table", help="Numbers for vague words: acled (default) or isaf."),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", "-j", min=1, max=512, help="Articles in flight at once."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    vague_table: VagueOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    quiet: QuietOpt = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")
     ] = False,
@@ -595,17 +599,9 @@ def eval_command(
         typer.Option("--tag", help="Only cases carrying this tag (repeat: all of them)."),
     ] = None,
     config: ConfigOpt = None,
-    prompt: Annotated[
-        str | None, typer.Option("--prompt", help="Use another prompt file (TOML).")
-    ] = None,
-    vague_table: Annotated[
-        VagueTable | None,
-        typer.Option("--vague-table", help="Numbers for vague words: acled (default) or isaf."),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", "-j", min=1, max=512, help="Articles in flight at once."),
-    ] = None,
+    prompt: PromptOpt = None,
+    vague_table: VagueOpt = None,
+    concurrency: ConcurrencyOpt = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
     ] = False,
@@ -646,7 +642,7 @@ def eval_command(
         float,
         typer.Option("--max-drop", min=0.0, help="Allowed drop against --baseline."),
     ] = 0.02,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Score models (or earlier predictions) against the gold suite; gate on the metrics.
 
