@@ -29,13 +29,25 @@ _DAY_MONTH = re.compile(
 )
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_SAME_DAY = re.compile(
+    r"\b(?:the same day|that (?:same )?(?:day|morning|afternoon|evening|night)|later that day)\b"
+)
 
 
-def resolve_date(date_text: str | None, published: str | None) -> str | None:
-    """The ISO date that `date_text` names, or None when it cannot be known."""
+def resolve_date(
+    date_text: str | None, published: str | None, previous: str | None = None
+) -> str | None:
+    """The ISO date that `date_text` names, or None when it cannot be known.
+
+    `previous` is the date of the event told just before: "the same day" or "early that
+    morning" name it, and nothing else does.
+    """
     if not date_text:
         return None
     text = date_text.lower()
+    if _SAME_DAY.search(text) and not (_ISO.search(text) or _DAY_MONTH.search(text)
+                                       or _MONTH_DAY.search(text)):  # fmt: skip
+        return previous
     pub = date.fromisoformat(published) if published else None
     if m := _ISO.search(text):
         return _safe(int(m[1]), int(m[2]), int(m[3]))

@@ -75,19 +75,22 @@ def build_result(
     draft: ExtractionDraft = outcome.draft
     event_ids = {e.id: f"E{i}" for i, e in enumerate(draft.events, start=1)}
     figure_ids = {c.id: f"C{i}" for i, c in enumerate(draft.casualties, start=1)}
+    dates: list[str | None] = []
+    for e in draft.events:  # in order of mention: "the same day" is the previous event's
+        dates.append(resolve_date(e.date_text, article.published, dates[-1] if dates else None))
     events = [
         Event(
             id=event_ids[e.id],
             event_type=e.event_type,
             summary=e.summary,
             date_text=e.date_text,
-            date=resolve_date(e.date_text, article.published),
+            date=day,
             location=e.location,
             country=e.country,
             actors=e.actors,
             evidence=[_quote(index, q) for q in e.evidence],
         )
-        for e in draft.events
+        for e, day in zip(draft.events, dates, strict=True)
     ]
     casualties = [
         CasualtyFigure(
