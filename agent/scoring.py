@@ -478,6 +478,8 @@ def summarize(scores: list[CaseScore], total_cases: int | None = None) -> dict[s
     )
     predicted = sum(s.predicted for s in scores)
     metrics["grounding.rate"] = sum(s.grounded for s in scores) / predicted if predicted else 1.0
+    if not scores:  # nothing was scored: no rate means anything
+        metrics = dict.fromkeys(metrics)
     total = total_cases if total_cases is not None else len(scores)
     metrics["articles.scorable_rate"] = len(scores) / total if total else None
     return metrics

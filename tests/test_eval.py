@@ -274,3 +274,20 @@ def test_html_report_has_charts_articles_and_escapes(small_suite: Path, tmp_path
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "<script>" not in page  # the report needs no script at all
     assert page.count('<tr class="matched">') >= 10 and '<tr class="spurious">' in page
+
+
+def test_a_model_that_fails_every_article_is_not_scorable_not_wrong(
+    server: FakeServer, fake_config: Path, small_suite: Path, tmp_path: Path
+) -> None:
+    server.responder = lambda request: Reply(status=503, body={"error": {"message": "down"}})
+    gate = ["--fail-under", "casualties.f1=0.5"]
+    result = run_eval(str(small_suite), "-m", "fake", "--config", str(fake_config),
+                      "--report-dir", str(tmp_path), *gate)  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("not scorable: fake/test-model:") == len(PICKED)
+    assert "casualties.f1 not measured" in result.stderr
+    model = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["models"][0]
+    assert model["counts"]["articles.not_scorable"] == len(PICKED)
+    assert model["counts"]["articles.wrong"] == 0
+    assert model["metrics"]["articles.scorable_rate"] == 0.0
+    assert model["cases"][0]["error"]["kind"] == "transport"

@@ -298,3 +298,9 @@ def test_rules_predictions_are_scored_without_error(
         metrics = summarize([score_case(case.gold, pred, case.text)])
         assert metrics["grounding.rate"] == 1.0
         assert 0.0 < (metrics["casualties.f1"] or 0.0) <= 1.0
+
+
+def test_nothing_scored_measures_nothing() -> None:
+    metrics = summarize([], total_cases=3)
+    assert metrics["articles.scorable_rate"] == 0.0
+    assert {k for k, v in metrics.items() if v is not None} == {"articles.scorable_rate"}
