@@ -130,6 +130,9 @@ def error(status: int, message: str = "error", headers: dict[str, str] | None = 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of new connections (a batch opening
+    # 16 at once) would overflow it and wait for SYN retransmits, which no real endpoint does
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up (timeout test) is expected; stay quiet about it."""
