@@ -68,6 +68,7 @@ NO_KEY = "sitrep-no-key"  # local servers accept any key; the openai client insi
 # same class comes back each time and the schema is built once per process.
 RESPONSE_MODEL = instructor.openai_schema(ExtractionDraft)
 
+
 class RateGate:
     """Shared backoff: when any request is told to wait (429), every worker waits."""
 
@@ -359,8 +360,14 @@ class LLMExtractor:
                 f"the model's answer does not fit the schema after {attempts} attempts "
                 f"({self._where()}): {where}: {first['msg']}"
             ) from None
+        warnings = list(grounder.warnings)
+        if self.profile.mode == "json" and "```" in raw:
+            warnings.append(
+                f"the model wraps its JSON in ``` fences, which mode json re-asks for "
+                f"({attempts} requests here): mode md_json reads them at once"
+            )
         return DraftOutcome(
-            draft=draft, usage=usage, warnings=grounder.warnings, attempts=attempts, index=index
+            draft=draft, usage=usage, warnings=warnings, attempts=attempts, index=index
         )
 
 

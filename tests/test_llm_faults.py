@@ -42,6 +42,8 @@ def test_fenced_json_in_json_mode_is_recovered(server: FakeServer, tmp_path: Pat
     server.script(answer(GOOD, fenced=True), answer(GOOD, fenced=True))
     result = run(make(server, tmp_path, mode="json", max_reasks=1), article())
     assert len(result.casualties) == 3
+    assert result.usage.requests == 2
+    assert any("mode md_json reads them at once" in w for w in result.warnings)
 
 
 def test_refusal_in_prose_is_a_refusal(server: FakeServer, tmp_path: Path) -> None:
