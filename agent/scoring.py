@@ -188,8 +188,11 @@ def _event_similarity(gold: Item, pred: Item) -> float | None:
     if family is None or family != FAMILY_OF.get(str(pred.get("event_type"))):
         return None
     where = 1.0 if quotes_overlap(gold, pred) else 0.0
-    place = 1.0 if same_place(gold.get("location"), pred.get("location")) else 0.0
-    day = 1.0 if gold.get("date") == pred.get("date") else 0.0
+    # a place or day both sides leave open says nothing about being the same event
+    g_place, p_place, g_day, p_day = (gold.get("location"), pred.get("location"),
+                                      gold.get("date"), pred.get("date"))  # fmt: skip
+    place = 1.0 if g_place and p_place and same_place(g_place, p_place) else 0.0
+    day = 1.0 if g_day and g_day == p_day else 0.0
     kind = 1.0 if gold.get("event_type") == pred.get("event_type") else 0.0
     return 0.4 * where + 0.3 * place + 0.15 * day + 0.15 * kind
 
