@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
 from typing import Any
 
 from agent.numbers import find_numbers, vague_value
@@ -44,18 +43,28 @@ def _fold(ch: str) -> str:
 
 
 _RUNS = re.compile(r"\s+|\S+")
-_SPACES = re.compile(r"\s+")
-_SPACE_TAIL = re.compile(r"(?<=\s)\s+")
-_KEEP = bytes(0 if b == 0 else 1 for b in range(256))
+# An ASCII whitespace run that folding changes: not one plain space. The character class is
+# ASCII's \s spelled out so that the engine can skip to whitespace fast.
+_ASCII_SPACE = "\t-\r\x1c-\x1f "
+_FOLDED_RUN = re.compile(rf"[{_ASCII_SPACE}](?:(?<! )|(?=[{_ASCII_SPACE}]))[{_ASCII_SPACE}]*")
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
     """Folded text for matching, and for each folded character its index in `text`."""
-    if text.isascii() and "\0" not in text:
-        # ASCII folds one to one; only the 2nd.. characters of whitespace runs are dropped
-        marked = _SPACE_TAIL.sub(lambda m: "\0" * len(m.group(0)), text)
-        folded = _SPACES.sub(" ", text).lower().replace("`", "'")
-        return folded, list(compress(range(len(text)), marked.encode().translate(_KEEP)))
+    if text.isascii():
+        # ASCII folds one to one, except that each whitespace run becomes one space (kept at
+        # the run's first character)
+        pieces: list[str] = []
+        kept: list[int] = []
+        last = 0
+        for run in _FOLDED_RUN.finditer(text):
+            start, end = run.span()
+            pieces.append(text[last:start])
+            kept.extend(range(last, start + 1))
+            last = end
+        pieces.append(text[last:])
+        kept.extend(range(last, len(text)))
+        return " ".join(pieces).lower().replace("`", "'"), kept
     out: list[str] = []
     index: list[int] = []
     in_space = False

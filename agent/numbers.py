@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from agent.patterns import Caseless, Prescan
+
 Qualifier = Literal["exact", "at_least", "at_most", "approximately", "range", "vague"]
 
 # --- vague words -------------------------------------------------------------------------------
@@ -68,12 +70,11 @@ def _first_letters(words: list[str]) -> str:
     return "(?=[" + "".join(letters) + "])"
 
 
-_VAGUE_RE = re.compile(
+_VAGUE_RE = Caseless(
     _first_letters(_VAGUE_WORDS)
     + r"\b(?:"
     + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _VAGUE_WORDS)
-    + r")\b",
-    re.IGNORECASE,
+    + r")\b"
 )
 
 
@@ -98,22 +99,30 @@ _UNITS = {
 }  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _WORD = "|".join([*_UNITS, *_SCALES, "dozen", "couple"])
-_WORDS_RE = re.compile(
+_WORDS_RE = Caseless(
     _first_letters([*_UNITS, *_SCALES, "dozen", "couple", "a", "half"])
     + rf"\b(?:(?:a|an|half\s+a)\s+)?(?:{_WORD})"
-    rf"(?:(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+|[\s-]+)(?:{_WORD}))*\b",
-    re.IGNORECASE,
+    rf"(?:(?:(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+|[\s-]+)(?:{_WORD}))*\b"
 )
-_DIGITS_RE = re.compile(
+# A match starts at a digit: the search skips to digits first (see Prescan).
+_DIGITS_RE = Prescan(
     r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+(?![.,]?\d)|\d+(?:\.\d+)?)"
     r"(?:\s*(?:million|thousand)\b)?(?!\s*(?:th|st|nd|rd)\b)(?![\w])",
-    re.IGNORECASE,
+    candidates=r"\d",
+    flags=re.IGNORECASE,
 )
+
+
+_WORD_SPLIT = re.compile(r"[\s-]+")
+_GROUPED_COMMAS = re.compile(r"\d{1,3}(?:,\d{3})+")
+_GROUPED_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_INTEGER = re.compile(r"\d+")
+_DECIMAL = re.compile(r"\d+\.\d+")
 
 
 def words_to_int(phrase: str) -> int | None:
     """ "fifty-five" -> 55, "a dozen" -> 12, "two hundred and one" -> 201; None if not a number."""
-    tokens = re.split(r"[\s-]+", phrase.lower().strip())
+    tokens = _WORD_SPLIT.split(phrase.lower().strip())
     tokens = [t for t in tokens if t and t != "and"]
     if not tokens:
         return None
@@ -152,13 +161,13 @@ def digits_to_int(token: str) -> int | None:
     for word, mult in (("million", 1_000_000), ("thousand", 1000)):
         if tok.endswith(word):
             scale, tok = mult, tok[: -len(word)].strip()
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):
+    if _GROUPED_COMMAS.fullmatch(tok):
         return int(tok.replace(",", "")) * scale
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", tok) and scale == 1:
+    if _GROUPED_DOTS.fullmatch(tok) and scale == 1:
         return int(tok.replace(".", ""))
-    if re.fullmatch(r"\d+", tok):
+    if _INTEGER.fullmatch(tok):
         return int(tok) * scale
-    if re.fullmatch(r"\d+\.\d+", tok) and scale > 1:
+    if _DECIMAL.fullmatch(tok) and scale > 1:
         return round(float(tok) * scale)
     return None
 
@@ -181,27 +190,31 @@ def find_numbers(text: str, table: str = "acled") -> list[NumberMention]:
     """Every number in `text`, in digits, words or vague words, in order of position."""
     found: list[NumberMention] = []
     taken: list[tuple[int, int]] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
-
     for m in _DIGITS_RE.finditer(text):
         value = digits_to_int(m.group(0))
         if value is not None:
-            found.append(NumberMention(m.start(), m.end(), value))
-            taken.append((m.start(), m.end()))
-    for m in _VAGUE_RE.finditer(text):
-        word = " ".join(m.group(0).lower().split())
+            start, end = m.span()
+            found.append(NumberMention(start, end, value))
+            taken.append((start, end))
+    for m in _VAGUE_RE.finditer_spans(text):
+        start, end = m.span()
+        word = " ".join(text[start:end].lower().split())
         value = vague_value(word, table)
-        if value is not None and free(m.start(), m.end()):
-            found.append(NumberMention(m.start(), m.end(), value, vague=word))
-            taken.append((m.start(), m.end()))
-    for m in _WORDS_RE.finditer(text):
-        value = words_to_int(m.group(0))
-        if value is not None and free(m.start(), m.end()):
-            found.append(NumberMention(m.start(), m.end(), value))
-            taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda n: n.start)
+        if value is not None and all(end <= s or start >= e for s, e in taken):
+            found.append(NumberMention(start, end, value, vague=word))
+            taken.append((start, end))
+    for m in _WORDS_RE.finditer_spans(text):
+        start, end = m.span()
+        value = words_to_int(text[start:end])
+        if value is not None and all(end <= s or start >= e for s, e in taken):
+            found.append(NumberMention(start, end, value))
+            taken.append((start, end))
+    found.sort(key=_position)
+    return found
+
+
+def _position(mention: NumberMention) -> int:
+    return mention.start
 
 
 # --- counts with qualifiers ---------------------------------------------------------------------
@@ -229,6 +242,7 @@ _AT_LEAST_RE = re.compile(rf"\b(?:{_AT_LEAST})$", re.IGNORECASE)
 _AT_LEAST_AFTER_RE = re.compile(r"^(?:at\s+least\b|or\s+more\b|and\s+more\b|\+)", re.IGNORECASE)
 _AT_MOST_RE = re.compile(rf"\b(?:{_AT_MOST})$", re.IGNORECASE)
 _APPROX_RE = re.compile(rf"\b(?:{_APPROX})$", re.IGNORECASE)
+_OR_SO_RE = re.compile(r"or\s+so\b", re.IGNORECASE)
 _RANGE_SEP_RE = re.compile(r"\s*(?:to|and|or|-|–|—)\s*", re.IGNORECASE)
 
 QUALIFIER_WORDS = f"{_AT_LEAST}|{_AT_MOST}|{_APPROX}|between|from"
@@ -256,6 +270,6 @@ def parse_count(count_text: str, table: str = "acled") -> Count | None:
         return Count(num.value, None, "at_least")
     if _AT_MOST_RE.search(prefix):
         return Count(None, num.value, "at_most")
-    if _APPROX_RE.search(prefix) or re.match(r"or\s+so\b", suffix, re.IGNORECASE):
+    if _APPROX_RE.search(prefix) or _OR_SO_RE.match(suffix):
         return Count(num.value, num.value, "approximately")
     return Count(num.value, num.value, "exact")

@@ -17,9 +17,10 @@ from typing import Any
 from agent.articles import Article
 from agent.grounding import ArticleIndex, Grounder
 from agent.numbers import QUALIFIER_WORDS, NumberMention, find_numbers, parse_count
+from agent.patterns import Caseless
 from agent.rules_causes import find_causes
 from agent.rules_events import find_events
-from agent.rules_text import Sentence, attribution, full_name, sentences
+from agent.rules_text import Sentence, attribution, capitalised_names, full_name, sentences
 from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
 
 __all__ = ["RulesExtractor", "sentences"]
@@ -44,7 +45,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (r"missing", "missing"),
 )
 _OUTCOME_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), o) for p, o in OUTCOME_WORDS]
-_ANY_OUTCOME = re.compile(r"\b(?:" + "|".join(p for p, _ in OUTCOME_WORDS) + r")\b", re.IGNORECASE)
+_ANY_OUTCOME = Caseless(r"\b(?:" + "|".join(p for p, _ in OUTCOME_WORDS) + r")\b")
 
 # Active verbs directly before the number: "killing at least 27", "abducted dozens of".
 ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
@@ -67,9 +68,12 @@ ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
 )
 _QUAL = rf"(?:(?:{QUALIFIER_WORDS})\s+)*"
 _ACTIVE_RES = [
-    (re.compile(rf"\b(?:{p})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$", re.IGNORECASE), o)
-    for p, o in ACTIVE_VERBS
+    (Caseless(rf"\b(?:{p})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$"), o) for p, o in ACTIVE_VERBS
 ]
+# Matches exactly where some row above does: one scan rules them all out.
+_ANY_ACTIVE = Caseless(
+    rf"\b(?:{'|'.join(p for p, _ in ACTIVE_VERBS)})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$"
+)
 
 # Toll wordings: "the death toll rose to 27", "put the number of dead at 41".
 TOLL_CUES: tuple[tuple[str, str], ...] = (
@@ -77,48 +81,39 @@ TOLL_CUES: tuple[tuple[str, str], ...] = (
     (r"number\s+of\s+(?:people\s+)?(?:injured|wounded)", "injured"),
     (r"number\s+of\s+(?:people\s+)?missing", "missing"),
 )
-_TOLL_RES = [
-    (
-        re.compile(
-            rf"\b(?:{p})\b[^.;]{{0,60}}?\b(?:at|to|reached|was|is|stood\s+at|of)\s+{_QUAL}$",
-            re.IGNORECASE,
-        ),
-        o,
-    )
-    for p, o in TOLL_CUES
-]
+_TOLL_TAIL = rf"\b[^.;]{{0,60}}?\b(?:at|to|reached|was|is|stood\s+at|of)\s+{_QUAL}$"
+_TOLL_RES = [(Caseless(rf"\b(?:{p}){_TOLL_TAIL}"), o) for p, o in TOLL_CUES]
+_ANY_TOLL = Caseless(rf"\b(?:{'|'.join(p for p, _ in TOLL_CUES)}){_TOLL_TAIL}")
 
 # Sub-figures: "including 3 members", "among them four children", "among the dead were ...".
-_SUB_BEFORE = re.compile(
+_SUB_BEFORE = Caseless(
     rf"(?:\bincluding|\b(?:the\s+)?(dead|killed|wounded|injured|victims|casualties)\s+"
     rf"(?:included|include|includes)|\bamong\s+them(?:\s+were)?|\bamong\s+whom(?:\s+were)?|"
-    rf"\bamong\s+(?:the|those)\s+(\w+)[^.;]{{0,40}}?\s(?:were|are)|\bof\s+whom)\s+{_QUAL}$",
-    re.IGNORECASE,
+    rf"\bamong\s+(?:the|those)\s+(\w+)[^.;]{{0,40}}?\s(?:were|are)|\bof\s+whom)\s+{_QUAL}$"
 )
 _SUB_AFTER = re.compile(r"^\s+(?:of\s+them|of\s+whom)\b", re.IGNORECASE)
-_CONTINUE = re.compile(rf"(?:,|\band)\s+{_QUAL}$", re.IGNORECASE)
+_CONTINUE = Caseless(rf"(?:,|\band)\s+{_QUAL}$")
 
 # Not casualty figures: units after the number, force strength / dates / ages before it.
 _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-NOT_A_COUNT_AFTER = re.compile(
-    rf"^(?:\s*(?:-|–)?\s*(?:{_MONTH})\b|[\s-]*(?:years?|year-old|hours?|minutes?|days?|weeks?|"
+NOT_A_COUNT_AFTER = Caseless(  # for .match (anchored where it starts)
+    rf"(?:\s*(?:-|–)?\s*(?:{_MONTH})\b|[\s-]*(?:years?|year-old|hours?|minutes?|days?|weeks?|"
     r"months?|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|%|per\s*cent|percent|times|"
     r"airstrikes?|air\s+strikes|strikes|raids|attacks|villages?|towns?|houses|homes|buildings|"
     r"vehicles|tanks|trucks|rockets|missiles|shells|drones|tents|families|households|"
     r"displaced|people\s+displaced|rifles|weapons|guns|cartridges|rounds|pickups|"
     r"(?:of\s+(?:its|their)\s+)?(?:gains|ground|positions|territory)|refugees|o'clock|a\.m|p\.m|am\b|pm\b|GMT|(?:st|nd|rd|th)\b|"
-    r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days))(?!\w))",
-    re.IGNORECASE,
+    r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days))(?!\w))"
 )
-NOT_A_COUNT_BEFORE = re.compile(
-    rf"(?:\b(?:{_MONTH})\s*|\bforce\s+of\s+|\bstrength\s+of\s+|\brange\s+from\s+|ranging\s+from\s+|"
-    r"\bnumbering\s+|\bnumber\s+(?:\w+\s+){0,3}(?:at|to)\s+|\baged\s+|\bage\s+of\s+|\bno\.?\s*|"
-    r"\bRoute\s+|\bHighway\s+|\bunits?\s+|\bno\s+|\bnot\s+(?:a\s+)?(?:single\s+)?|\bfor\s+|"
-    r"\bin\s+|\bon\s+|\bsince\s+|\buntil\s+|\bby\s+|\bafter\s+)$",
-    re.IGNORECASE,
+# (one \b in front of the alternatives, not one per alternative: the engine tests it once)
+NOT_A_COUNT_BEFORE = Caseless(
+    rf"(?:\b(?:(?:{_MONTH})\s*|force\s+of\s+|strength\s+of\s+|range\s+from\s+|"
+    r"numbering\s+|number\s+(?:\w+\s+){0,3}(?:at|to)\s+|aged\s+|age\s+of\s+|no\.?\s*|"
+    r"Route\s+|Highway\s+|units?\s+|no\s+|not\s+(?:a\s+)?(?:single\s+)?|for\s+|"
+    r"in\s+|on\s+|since\s+|until\s+|by\s+|after\s+)|ranging\s+from\s+)$"
 )
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _NEGATED = re.compile(
@@ -127,12 +122,11 @@ _NEGATED = re.compile(
 )
 
 # Cumulative totals: war-to-date, year-to-date, campaign totals.
-CUMULATIVE = re.compile(
-    rf"\bsince\s+(?:the\s+(?:start|beginning|outbreak)|the\s+war|the\s+conflict|"
-    rf"(?:early|late|mid-)?\s*(?:{_MONTH})\b|(?:19|20)\d\d|last\s+year|its|it)|so\s+far\s+this|"
-    r"\bthis\s+year\b|\bto\s+date\b|\bin\s+total\b|\bcumulative\b|\boverall\s+toll\b|"
-    r"\bsince\s+the\s+war",
-    re.IGNORECASE,
+CUMULATIVE = Caseless(
+    rf"\b(?:since\s+(?:the\s+(?:start|beginning|outbreak)|the\s+war|the\s+conflict|"
+    rf"(?:early|late|mid-)?\s*(?:{_MONTH})\b|(?:19|20)\d\d|last\s+year|its|it)|"
+    r"this\s+year\b|to\s+date\b|in\s+total\b|cumulative\b|overall\s+toll\b|since\s+the\s+war)|"
+    r"so\s+far\s+this"
 )
 
 # The group: the noun phrase the number counts, stopped at verbs and clause words.
@@ -142,9 +136,8 @@ _GROUP_STOP = (
     r"including|among|the\s+(?:army|police|group|militants|ministry)|across|inside|outside|"
     r"between|to|for|went|go|remain\w*|lost|fled|sustained|paid|got|also|still"
 )
-_GROUP_RE = re.compile(
-    rf"^\s*(?:of\s+)?(?!(?:{_GROUP_STOP})\b)((?:(?!(?:{_GROUP_STOP})\b)[\w'’()-]+[ \t]*){{1,6}})",
-    re.IGNORECASE,
+_GROUP_RE = Caseless(
+    rf"^\s*(?:of\s+)?(?!(?:{_GROUP_STOP})\b)((?:(?!(?:{_GROUP_STOP})\b)[\w'’()-]+[ \t]*){{1,6}})"
 )
 _GROUP_JUNK = re.compile(
     r"^(?:of\s+)?(?:them|whom|others?|more|people|persons|dead|wounded|injured|the)$",
@@ -164,28 +157,33 @@ COMBATANT = re.compile(
     r"army|forces|operatives|collaborators)\b",
     re.IGNORECASE,
 )
-_LAST_GROUP = re.compile(
+_LAST_GROUP = Caseless(
     r"\b((?:(?!(?:of|a|an|the|and|killing|killed)\b)[\w'’-]+\s+){0,2}(?:"
     + COMBATANT.pattern[5:-3]
     + "|"
     + CIVILIAN.pattern[5:-3]
-    + r"))\b",
-    re.IGNORECASE,
+    + r"))\b"
 )
 _NEXT_COUNT = re.compile(
     r"\s*(?:,|\band\b)\s+(?=(?:\d|a\s+dozen|dozens|several|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve)\b)",
     re.IGNORECASE,
 )
-_QUAL_BEFORE = re.compile(rf"(?:\b(?:{QUALIFIER_WORDS})\s+)+$", re.IGNORECASE)
+_GROUP_TAIL = re.compile(r"\s+(?:and|or|of|the|other|more)$", re.IGNORECASE)
+_GROUP_LEAD = re.compile(r"^(?:other|more|further)\s+", re.IGNORECASE)
+_RANGE_SEP = re.compile(r"\s*(?:to|and|or|-|–|—)\s*")
+_AT_LEAST_TAIL = re.compile(r"\s+at\s+least\b|\s+or\s+more\b", re.IGNORECASE)
+_WINDOW_END = re.compile(r"[;:]|\s—\s|,\s+(?:but|while|whereas)\b")
+_OF_THEM = re.compile(r"\s+of\s+them\b")
+_TRAILING_CONJUNCTION = re.compile(r"(?:\s+(?:and|or|but))+$")
+_QUAL_BEFORE = Caseless(rf"(?:\b(?:{QUALIFIER_WORDS})\s+)+$")
 # A sentence without any of these words cannot hold a figure; one scan skips it.
-_FIGURE_CUE = re.compile(
+_FIGURE_CUE = Caseless(
     r"\b(?:"
     + "|".join(p for p, _ in OUTCOME_WORDS)
     + "|"
     + "|".join(p for p, _ in ACTIVE_VERBS)
-    + r"|toll|including|included|include|among|of\s+them|of\s+whom)\b",
-    re.IGNORECASE,
+    + r"|toll|including|included|include|among|of\s+them|of\s+whom)\b"
 )
 
 
@@ -222,6 +220,12 @@ class _Figure:
         }
 
 
+def _group(text: str, match: re.Match[str], n: int) -> str | None:
+    """Group `n` of a match from `search_spans`, in the text's own case."""
+    start, end = match.span(n)
+    return None if start < 0 else text[start:end]
+
+
 def outcome_of(words: str) -> str | None:
     """The outcome a wording names ("were martyred" -> killed), or None."""
     for pattern, outcome in _OUTCOME_RES:
@@ -232,17 +236,16 @@ def outcome_of(words: str) -> str | None:
 
 def group_after(text: str) -> str | None:
     """The noun phrase right after a number ("55 pro-regime troops were" -> "pro-regime troops")."""
-    m = _GROUP_RE.match(text)
+    m = _GROUP_RE.match_spans(text)
     if not m:
         return None
-    group = _NEXT_COUNT.split(m.group(1), maxsplit=1)[0].strip(" ,")
-    group = re.sub(r"\s+(?:and|or|of|the|other|more)$", "", group, flags=re.IGNORECASE)
-    group = re.sub(r"^(?:other|more|further)\s+", "", group, flags=re.IGNORECASE)
-    out = outcome_of(group)
-    if out is not None:
-        cut = _ANY_OUTCOME.search(group)
-        group = group[: cut.start()].strip() if cut else group
-    if not group or _GROUP_JUNK.match(group) or NOT_A_COUNT_AFTER.match(" " + group):
+    group = _NEXT_COUNT.split(text[m.start(1) : m.end(1)], maxsplit=1)[0].strip(" ,")
+    group = _GROUP_TAIL.sub("", group)
+    group = _GROUP_LEAD.sub("", group)
+    cut = _ANY_OUTCOME.search_spans(group)  # matches exactly when outcome_of(group) is not None
+    if cut is not None:
+        group = group[: cut.start()].strip()
+    if not group or _GROUP_JUNK.match(group) or NOT_A_COUNT_AFTER.match_spans(" " + group):
         return None
     return group
 
@@ -282,10 +285,13 @@ class RulesExtractor:
             if found:
                 last = found[-1]
         names: dict[str, str] = {}
+        candidates: list[str] | None = None
         for fig in figures:
             if fig.reported_by:
                 if fig.reported_by not in names:
-                    names[fig.reported_by] = full_name(fig.reported_by, article.text)
+                    if candidates is None:
+                        candidates = capitalised_names(article.text)
+                    names[fig.reported_by] = full_name(fig.reported_by, candidates)
                 fig.reported_by = names[fig.reported_by]
         kept = _dedupe(figures)
         for n, fig in enumerate(kept, 1):
@@ -309,18 +315,22 @@ class RulesExtractor:
     ) -> list[_Figure]:
         text = sentence.text
         out: list[_Figure] = []
-        if not _FIGURE_CUE.search(text):
+        if not _FIGURE_CUE.search_spans(text):
             return out
         mentions = find_numbers(text, self.vague_table)
-        cumulative = CUMULATIVE.search(text) is not None
+        cumulative: bool | None = None  # read once the sentence holds a figure
         skip_until = -1
         for i, mention in enumerate(mentions):
             if mention.start < skip_until:
                 continue
             nxt = mentions[i + 1] if i + 1 < len(mentions) else None
-            fig = self._figure(text, mention, nxt, out, last, para_source, cumulative)
+            fig = self._figure(text, mention, nxt, out, last, para_source)
             if fig is None:
                 continue
+            if cumulative is None:
+                cumulative = CUMULATIVE.search_spans(text) is not None
+            if cumulative:
+                fig[0].scope = "cumulative"
             if fig[1] > mention.end:
                 skip_until = fig[1]
             out.append(fig[0])
@@ -334,65 +344,61 @@ class RulesExtractor:
         earlier: list[_Figure],
         last: _Figure | None,
         para_source: str | None,
-        cumulative: bool,
     ) -> tuple[_Figure, int] | None:
-        before, after = text[: mention.start], text[mention.end :]
+        before = text[: mention.start]
         token = text[mention.start : mention.end]
-        if _YEAR.match(token) or NOT_A_COUNT_AFTER.match(after):
+        if _YEAR.match(token) or NOT_A_COUNT_AFTER.match_spans(text, mention.end):
             return None
-        if NOT_A_COUNT_BEFORE.search(before[-40:]) and not _TOLL_RES[0][0].search(before[-120:]):
+        if NOT_A_COUNT_BEFORE.search_spans(before[-40:]) and not _TOLL_RES[0][0].search_spans(
+            before[-120:]
+        ):
             return None
         if _NEGATED.search(before[-20:] + token):  # "no one", "none were"
             return None
-        if mention.is_vague and _SUB_AFTER.match(after):  # "many of them": no number
+        if mention.is_vague and _SUB_AFTER.match(text[mention.end :]):  # "many of them": no number
             return None
         # the count: qualifier before, "between a and b" / "a to b", "at least" after
         start, end = mention.start, mention.end
-        qual = _QUAL_BEFORE.search(before, max(0, mention.start - 40))
+        qual = _QUAL_BEFORE.search_spans(text, max(0, mention.start - 40), mention.start)
         if qual:
             start = qual.start()
         if (
             nxt is not None
-            and re.fullmatch(r"\s*(?:to|and|or|-|–|—)\s*", text[end : nxt.start])
+            and _RANGE_SEP.fullmatch(text[end : nxt.start])
             and not nxt.is_vague
             and not mention.is_vague
         ):
             end = nxt.end
-        tail = re.match(r"\s+at\s+least\b|\s+or\s+more\b", text[end:], re.IGNORECASE)
+        tail = _AT_LEAST_TAIL.match(text[end:])
         if tail:
             end += tail.end()
         count_text = text[start:end]
-        count = parse_count(count_text, self.vague_table)
-        if count is None:
-            return None
         head, rest = text[:start], text[end:]
         near = max(0, start - 120)  # the anchored patterns below only look this far back
-        window_end = (nxt.start - end) if nxt is not None and nxt.start > end else 90
-        window = rest[: min(window_end, 90)]
-        window = re.split(r"[;:]|\s—\s|,\s+(?:but|while|whereas)\b", window)[0]
+        window: str | None = None  # the words after the count that may name the outcome
         parent: _Figure | None = None
         outcome: str | None = None
         ev_start, ev_end = start, end
-        group = group_after(rest)
+        sub_group: str | None = None
         # 1. toll wording before the number
-        for pattern, out in _TOLL_RES:
-            m = pattern.search(head, near)
+        for pattern, out in _TOLL_RES if _ANY_TOLL.search_spans(text, near, start) else ():
+            m = pattern.search_spans(text, near, start)  # endpos: as if the text ended there
             if m:
                 outcome, ev_start = out, m.start()
                 break
         # 2. an active verb right before it
-        if outcome is None:
+        if outcome is None and _ANY_ACTIVE.search_spans(text, max(near, start - 60), start):
             for pattern, out in _ACTIVE_RES:
-                m = pattern.search(head, max(near, start - 60))
+                m = pattern.search_spans(text, max(near, start - 60), start)
                 if m:
                     outcome, ev_start = out, m.start()
                     break
         # 3. a sub-figure of the figure just before
         if outcome is None:
-            m = _SUB_BEFORE.search(head, near)
+            m = _SUB_BEFORE.search_spans(text, near, start)
             sub_after = _SUB_AFTER.match(rest)
             if m or sub_after:
-                named_word = (m.group(1) or m.group(2)) if m else None
+                named_word = (_group(text, m, 1) or _group(text, m, 2)) if m else None
                 named = outcome_of(named_word) if named_word else None
                 candidates = [*earlier] or ([last] if last else [])
                 base = next((f for f in reversed(candidates) if named in (None, f.outcome)), None)
@@ -401,30 +407,36 @@ class RulesExtractor:
                 outcome = named or (base.outcome if base else None)
                 parent = base if base is not None and base.outcome == outcome else None
                 if sub_after:
-                    group = group_after(rest[sub_after.end() :]) or group
+                    sub_group = group_after(rest[sub_after.end() :])
                     window = rest[sub_after.end() : sub_after.end() + 40]
                     ev_end = end + sub_after.end() + len(window.split(",")[0])
         # 4. passive or noun form after it: "55 troops were killed", "14 dead"
         if outcome is None:
-            m = _ANY_OUTCOME.search(window)
+            if window is None:
+                window_end = (nxt.start - end) if nxt is not None and nxt.start > end else 90
+                window = _WINDOW_END.split(rest[: min(window_end, 90)])[0]
+            m = _ANY_OUTCOME.search_spans(window)
             if m:
-                outcome = outcome_of(m.group(0))
+                outcome = outcome_of(window[m.start() : m.end()])
                 ev_end = end + m.end()
         # 5. "three civilians and two soldiers": the same outcome as the figure just before
-        if outcome is None and earlier and _CONTINUE.search(head, max(0, start - 30)):
+        if outcome is None and earlier and _CONTINUE.search_spans(text, max(0, start - 30), start):
             outcome, parent = earlier[-1].outcome, earlier[-1].parent
         if outcome is None:
             return None
-        if group is None and re.match(r"\s+of\s+them\b", rest):
-            heads = _LAST_GROUP.findall(head)
+        count = parse_count(count_text, self.vague_table)  # read once an outcome is found
+        if count is None:
+            return None
+        group = sub_group or group_after(rest)
+        if group is None and _OF_THEM.match(rest):
+            heads = [m.group(1) for m in _LAST_GROUP.finditer(head)]
             group = heads[-1].strip() if heads else None
         if group is None:
             group = "people"
         if ev_end == end:
-            g = _GROUP_RE.match(rest)
+            g = _GROUP_RE.match_spans(rest)
             ev_end = end + (g.end() if g and group != "people" else 0)
-        evidence = re.sub(r"(?:\s+(?:and|or|but))+$", "", text[ev_start:ev_end].strip(" ,"))
-        scope = "cumulative" if cumulative else "incident"
+        evidence = _TRAILING_CONJUNCTION.sub("", text[ev_start:ev_end].strip(" ,"))
         reporter = attribution(text) or para_source
         fig = _Figure(
             outcome=outcome,
@@ -434,7 +446,7 @@ class RulesExtractor:
             low=count.low,
             high=count.high,
             qualifier=count.qualifier,
-            scope=scope,
+            scope="incident",  # or "cumulative": set by the caller, once per sentence
             reported_by=reporter,
             evidence=evidence,
             parent=parent,

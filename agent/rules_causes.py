@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.patterns import Caseless
 from agent.rules_text import Sentence, attribution
 
 # (signal, direction): "forward" = cause before the signal, effect after ("X led to Y");
@@ -30,14 +31,13 @@ CAUSAL_SIGNALS: tuple[tuple[str, str], ...] = (
     (r"as\s+a\s+result", "forward_prefix"),
     (r"blam\w+\s+(.{3,80}?)\s+on", "blame"),
 )
-_SIGNAL_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), d) for p, d in CAUSAL_SIGNALS]
-_ANY_SIGNAL = re.compile(r"\b(?:" + "|".join(p for p, _ in CAUSAL_SIGNALS) + r")\b", re.IGNORECASE)
-HEDGE = re.compile(
+_SIGNAL_RES = [(Caseless(rf"\b(?:{p})\b"), d) for p, d in CAUSAL_SIGNALS]
+_ANY_SIGNAL = Caseless(r"\b(?:" + "|".join(p for p, _ in CAUSAL_SIGNALS) + r")\b")
+HEDGE = Caseless(
     r"\b(?:suggest\w*|apparently|appear\w*\s+to|reportedly|may\s+have|might\s+have|may|"
-    r"allegedly|likely|could\s+have|could|possibly|probably|seem\w*\s+to)\b",
-    re.IGNORECASE,
+    r"allegedly|likely|could\s+have|could|possibly|probably|seem\w*\s+to)\b"
 )
-DENIAL = re.compile(r"\b(?:den(?:y|ied|ies|ying)|reject\w*|dismiss\w*|refut\w*)\b", re.IGNORECASE)
+DENIAL = Caseless(r"\b(?:den(?:y|ied|ies|ying)|reject\w*|dismiss\w*|refut\w*)\b")
 # Boilerplate that uses causal words without stating a cause of events.
 NOT_A_CAUSE = re.compile(
     r"\bnot\s+authori[sz]ed\b|\banonymity\b|\bunless\b|\bin\s+order\s+to\b", re.IGNORECASE
@@ -63,7 +63,7 @@ def find_causes(sents: list[Sentence], para_source: dict[int, str | None]) -> li
     quotes: set[str] = set()
     for sentence in sents:
         text = sentence.text
-        if not _ANY_SIGNAL.search(text):
+        if not _ANY_SIGNAL.search_spans(text):
             continue
         for pattern, direction in _SIGNAL_RES:
             m = pattern.search(text)
@@ -101,9 +101,9 @@ def find_causes(sents: list[Sentence], para_source: dict[int, str | None]) -> li
             window = text[: m.end()]
             certainty = (
                 "denied"
-                if DENIAL.search(window)
+                if DENIAL.search_spans(window)
                 else "hedged"
-                if HEDGE.search(window)
+                if HEDGE.search_spans(window)
                 else "asserted"
             )
             causes.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.patterns import Caseless, Prescan
 from agent.rules_text import Sentence
 
 # (pattern, event type); the first matching row wins for a sentence. More specific first.
@@ -18,7 +19,7 @@ EVENT_TRIGGERS: tuple[tuple[str, str], ...] = (
     (
         r"air\s*strikes?|air\s+raids?|drone\s+(?:strikes?|attacks?|struck|hit)|drones?\s+struck|"
         r"warplanes?|aircraft\s+(?:bombed|dropped|struck)|guided\s+bombs|bombed|helicopter\s+gunships?|"
-        r"(?:an?|the)\s+\w*\s*drone\s+(?:struck|hit)",
+        r"an?\s+\w*\s*drone\s+(?:struck|hit)|the\s+\w*\s*drone\s+(?:struck|hit)",
         "air_drone_strike",
     ),
     (
@@ -52,7 +53,8 @@ EVENT_TRIGGERS: tuple[tuple[str, str], ...] = (
     (r"protest\w*|demonstrat\w*|rall(?:y|ied)|sit-in|gathering", "peaceful_protest"),
     (r"arrested|detained|apprehended", "arrests"),
 )
-_EVENT_RES = [(re.compile(rf"\b(?:{p})\b"), t) for p, t in EVENT_TRIGGERS]
+# Every alternative opens with a letter, so the search skips ahead to candidate words fast.
+_EVENT_RES = [(Prescan(rf"\b(?:{p})\b"), t) for p, t in EVENT_TRIGGERS]
 
 _PLACE_WORD = r"(?:[A-Z][\w'’ʿ-]*|al-[\w'’ʿ-]+|el-[\w'’ʿ-]+)"
 LOCATION = re.compile(
@@ -73,11 +75,10 @@ DATE_TEXT = re.compile(
     r"October|November|December)\s+\d{1,2})\b"
 )
 # Background, policy and prediction sentences are not events.
-_NOT_EVENT = re.compile(
+_NOT_EVENT = Caseless(
     r"\b(?:since\b[^.]{0,20}(?:19|20)\d\d|regularly|routinely|fears?|feared|"
     r"for\s+(?:nearly\s+|more\s+than\s+|almost\s+)?(?:\w+\s+)?(?:decades?|years)|in\s+(?:19|20)\d\d|last\s+year|years?\s+ago|will|would|could|"
-    r"plans?\s+to|threatened|vowed|warned|condemned|called\s+for)\b",
-    re.IGNORECASE,
+    r"plans?\s+to|threatened|vowed|warned|condemned|called\s+for)\b"
 )
 
 
@@ -96,7 +97,7 @@ def find_events(sents: list[Sentence]) -> list[dict[str, Any]]:
     types_seen: set[str] = set()
     for sentence in sents:
         text = sentence.text
-        if _NOT_EVENT.search(text):
+        if _NOT_EVENT.search_spans(text):
             continue
         for pattern, event_type in _EVENT_RES:
             m = pattern.search(text)

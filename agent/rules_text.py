@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+[\"'”’)]?|$)")
+from agent.patterns import Caseless, Prescan
+
+_SENTENCE = re.compile(r"(?:[^.!?\n]+|\.(?=\d))+(?:[.!?]+[\"'”’)]?|$)")
 _PARAGRAPH = re.compile(r"[^\n]+")
 
 
@@ -51,13 +54,14 @@ _BAD_NAME = re.compile(
 )
 
 
-_CUE = re.compile(rf"\b(?:according|citing|{_SAY})\b", re.IGNORECASE)
+_CUE = Caseless(rf"\b(?:according|citing|{_SAY})\b")
 
 
-@lru_cache(maxsize=4096)
+# Asked again for the same sentences within an article; a small cache keeps memory flat.
+@lru_cache(maxsize=256)
 def attribution(text: str) -> str | None:
     """The first source named as giving information in `text` ("according to X", "X said")."""
-    if not _CUE.search(text):
+    if not _CUE.search_spans(text):
         return None
     for pattern in ATTRIBUTION_RES:
         for m in pattern.finditer(text):
@@ -69,18 +73,24 @@ def attribution(text: str) -> str | None:
     return None
 
 
-_FULL_NAME = re.compile(
-    r"\b(?!The\b)[A-Z][\w'’-]*(?:[ \t]+(?:(?:for|of|and|the|on|in)[ \t]+)*[A-Z][\w'’-]*)+"
-)
+_NAME_WORDS = r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:for|of|and|the|on|in)[ \t]+)*[A-Z][\w'’-]*)+"
+_FULL_NAME = Prescan(r"\b(?!The\b)" + _NAME_WORDS, candidates=_NAME_WORDS)
 
 
-def full_name(name: str, text: str) -> str:
-    """The article's fullest capitalised name holding the same head word ("Observatory" ->
-    "Syrian Observatory for Human Rights"), or `name` itself."""
+def capitalised_names(text: str) -> list[str]:
+    """The capitalised names in `text`, each once, in order of first use: read once per
+    article for `full_name` (a repeat never wins there, as it is not longer)."""
+    return list(dict.fromkeys(m.group(0) for m in _FULL_NAME.finditer(text)))
+
+
+def full_name(name: str, names: Sequence[str]) -> str:
+    """The article's fullest capitalised name (from `capitalised_names`) holding the same head
+    word ("Observatory" -> "Syrian Observatory for Human Rights"), or `name` itself."""
     head = name.split()[-1].lower()
     best = name
-    for m in _FULL_NAME.finditer(text):
-        words = m.group(0).split()
-        if head in (w.lower().removesuffix("'s") for w in words) and len(m.group(0)) > len(best):
-            best = m.group(0)
+    for candidate in names:
+        if len(candidate) > len(best) and head in (
+            w.lower().removesuffix("'s") for w in candidate.split()
+        ):
+            best = candidate
     return best
