@@ -13,6 +13,7 @@ import io
 import json
 import re
 import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -319,8 +320,11 @@ def read_inputs(
     Articles over `max_chars` characters become problems (a clear limit, never a crash). A
     repeated id is reported: the same text again is skipped, a different text is kept under
     `<id>~N` so that outputs and resumes stay unambiguous.
+
+    The ids seen are remembered as 64-bit fingerprints (id -> text), at most ~40 bytes per
+    article whatever the ids and texts, so that a long stream stays small in memory.
     """
-    seen: dict[str, str] = {}
+    seen = _Fingerprints()
     for item in _read_all(inputs, published, stdin):
         if isinstance(item, InputProblem):
             yield item
@@ -333,9 +337,11 @@ def read_inputs(
                 article_id=item.id,
             )
             continue
-        digest = item.sha256
-        if item.id in seen:
-            if seen[item.id] == digest:
+        digest = _fingerprint(item.text)
+        key = _fingerprint(item.id)
+        known = seen.get(key)
+        if known is not None:
+            if known == digest:
                 yield InputProblem(
                     item.origin or item.id,
                     f"duplicate of article {item.id!r}: skipped",
@@ -343,12 +349,60 @@ def read_inputs(
                 )
                 continue
             n = 2
-            while f"{item.id}~{n}" in seen:
+            while _fingerprint(f"{item.id}~{n}") in seen:
                 n += 1
             item.notes.append(f"id {item.id!r} was already used by another text; renamed")
             item.id = f"{item.id}~{n}"
-        seen[item.id] = digest
+            key = _fingerprint(item.id)
+        seen.put(key, digest)
         yield item
+
+
+def _fingerprint(text: str) -> int:
+    """64 bits of the text's SHA-256 (never 0): the same across runs, and two texts share it
+    by chance only once in about 10^19 pairs."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") or 1
+
+
+class _Fingerprints:
+    """Fingerprint -> fingerprint, in two flat arrays (open addressing, at most 3/4 full):
+    16 bytes a slot, where a dict of Python ints costs ~100 bytes an entry."""
+
+    def __init__(self) -> None:
+        self._keys, self._values = _zeros(1024), _zeros(1024)  # key 0: an empty slot
+        self._used = 0
+
+    def _slot(self, key: int) -> int:
+        keys, mask = self._keys, len(self._keys) - 1
+        slot = key & mask
+        while keys[slot] and keys[slot] != key:
+            slot = (slot + 1) & mask
+        return slot
+
+    def get(self, key: int) -> int | None:
+        slot = self._slot(key)
+        return self._values[slot] if self._keys[slot] else None
+
+    def __contains__(self, key: int) -> bool:
+        return bool(self._keys[self._slot(key)])
+
+    def put(self, key: int, value: int) -> None:
+        slot = self._slot(key)
+        if not self._keys[slot]:
+            self._used += 1
+        self._keys[slot], self._values[slot] = key, value
+        if self._used * 4 > len(self._keys) * 3:
+            keys, values = self._keys, self._values
+            self._keys, self._values = _zeros(2 * len(keys)), _zeros(2 * len(keys))
+            self._used = 0
+            for old_key, old_value in zip(keys, values, strict=True):
+                if old_key:
+                    self.put(old_key, old_value)
+
+
+def _zeros(size: int) -> array[int]:
+    return array("Q", bytes(8 * size))
 
 
 def _read_all(
