@@ -57,16 +57,40 @@ EVENT_TRIGGERS: tuple[tuple[str, str], ...] = (
 _EVENT_RES = [(Prescan(rf"\b(?:{p})\b"), t) for p, t in EVENT_TRIGGERS]
 
 _PLACE_WORD = r"(?:[A-Z][\w'’ʿ-]*|al-[\w'’ʿ-]+|el-[\w'’ʿ-]+)"
+_PLACE_NOUN = (
+    r"(?:displacement\s+camp|refugee\s+camp|camp|front|district|province|governorate|"
+    r"township|valley|neighbourhood|neighborhood|area|region|state|county|village|town|city)"
+)
 LOCATION = re.compile(
-    rf"(?:\b(?:in|near|outside|at|around)\s+|\b(?:town|village|city|camp|district|province|"
-    rf"region|area|control)\s+of\s+)((?:the\s+(?:town|village|city|district|"
-    rf"province|camp|area|region)\s+of\s+)?{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,3}})"
+    rf"(?:\b(?:in|near|outside|at|around)[ \t]+(?:the[ \t]+)?|\b(?:town|village|city|camp|"
+    rf"district|province|region|area|control|outskirts|centre|center|suburbs?|edge)[ \t]+of"
+    rf"[ \t]+(?:the[ \t]+)?|\bon[ \t]+the[ \t]+)((?:the[ \t]+(?:town|village|city|district|"
+    rf"province|camp|area|region)[ \t]+of[ \t]+)?{_PLACE_WORD}(?:[ \t]+{_PLACE_WORD}){{0,3}}"
+    rf"(?:[ \t]+{_PLACE_NOUN})?)"
+)
+# "stormed the Abu Shouk displacement camp": after a verb of attack, only a named place noun
+TARGET_PLACE = re.compile(
+    rf"\b(?:stormed|attacked|struck|hit|shelled|overran|raided|entered|bombed)[ \t]+"
+    rf"(?:the[ \t]+)?((?:{_PLACE_WORD}[ \t]+){{1,3}}{_PLACE_NOUN})\b"
 )
 _NOT_PLACE = re.compile(
     r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
     r"April|May|June|July|August|September|October|November|December|The|A|An|His|Her|Their|"
     r"Its|This|That)\b"
 )
+# "the Syrian desert", "Pakistani warplanes", "Soviet-era blocks": a word that qualifies the
+# lowercase noun after it is not a place.
+_QUALIFIER = re.compile(
+    r"^[A-Z][\w'’-]*(?:ian|ean|ese|ish|ic|i|-era|-backed|-led|-based|-aligned|-allied|-held|"
+    r"-controlled|'s|’s)$"
+)
+_FUNCTION_WORD = re.compile(
+    r"(?:on|in|at|and|or|after|before|when|where|which|who|as|to|by|for|with|from|over|"
+    r"during|last|this|that|since|while|but|near|late|early|earlier|later|overnight)\b"
+)
+_NEXT_WORD = re.compile(r"[ \t]+([a-z]+)")
+
+
 DATE_TEXT = re.compile(
     r"\b(?:(?:[Ll]ate|[Ee]arly)\s+(?:on\s+)?)?(?:[Oo]n\s+)?(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
     r"Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?|yesterday|"
@@ -85,8 +109,16 @@ _NOT_EVENT = Caseless(
 def location_of(text: str) -> str | None:
     for m in LOCATION.finditer(text):
         place = m.group(1)
-        if not _NOT_PLACE.match(place):
-            return place
+        if _NOT_PLACE.match(place):
+            continue
+        if " " not in place and _QUALIFIER.match(place):
+            after = _NEXT_WORD.match(text, m.end(1))
+            if after is not None and not _FUNCTION_WORD.match(after.group(1)):
+                continue
+        return place
+    target = TARGET_PLACE.search(text)
+    if target is not None and not _NOT_PLACE.match(target.group(1)):
+        return target.group(1)
     return None
 
 

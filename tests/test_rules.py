@@ -10,6 +10,7 @@ import pytest
 from agent.articles import Article
 from agent.grounding import ArticleIndex
 from agent.rules import RulesExtractor, group_after, outcome_of
+from agent.rules_events import location_of
 from agent.schema import ExtractionDraft
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "deir-ez-zor-ambush.txt"
@@ -198,3 +199,25 @@ def test_every_quote_is_verbatim() -> None:
         assert span is not None
         assert text[span.start : span.end] == span.text
         assert span.text == quote
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place"),
+    [
+        ("Militants ambushed a convoy in the Syrian desert on Monday.", None),
+        ("Pakistani warplanes bombed villages in Khost province.", "Khost province"),
+        ("A drone hit a house on the outskirts of Kupiansk.", "Kupiansk"),
+        (
+            "Fighters stormed the Abu Shouk displacement camp at dawn.",
+            "Abu Shouk displacement camp",
+        ),
+        ("Two people died in Tripoli on Sunday.", "Tripoli"),
+        (
+            "Shelling hit Soviet-era blocks in the Saltivskyi district of Kharkiv.",
+            "Saltivskyi district",
+        ),
+        ("Troops fought on the al-Kassara front for two days.", "al-Kassara front"),
+    ],
+)
+def test_event_location_skips_words_that_qualify_a_noun(sentence: str, place: str | None) -> None:
+    assert location_of(sentence) == place
