@@ -220,6 +220,20 @@ class _Figure:
         }
 
 
+def link_events(figures: list[dict[str, Any]], events: list[dict[str, Any]], text: str) -> None:
+    """Each incident figure belongs to the event told last before it (else the first event)."""
+    if not events:
+        return
+    starts = [(text.find(e["evidence"][0]), e["id"]) for e in events]
+    starts.sort()
+    for figure in figures:
+        if figure["scope"] != "incident":
+            continue
+        at = text.find(figure["evidence"])
+        before = [eid for start, eid in starts if 0 <= start <= at]
+        figure["event_id"] = before[-1] if before else starts[0][1]
+
+
 def _group(text: str, match: re.Match[str], n: int) -> str | None:
     """Group `n` of a match from `search_spans`, in the text's own case."""
     start, end = match.span(n)
@@ -302,8 +316,10 @@ class RulesExtractor:
         grounder = Grounder(index, table=self.vague_table, lenient=True)
         events = find_events(sents)
         causes = find_causes(sents, para_source)
+        drafts = [f.to_draft() for f in kept]
+        link_events(drafts, events, article.text)
         draft = ExtractionDraft.model_validate(
-            {"events": events, "casualties": [f.to_draft() for f in kept], "causes": causes},
+            {"events": events, "casualties": drafts, "causes": causes},
             context={"grounder": grounder},
         )
         return DraftOutcome(draft=draft, usage=Usage(), warnings=grounder.warnings, index=index)

@@ -9,7 +9,7 @@ import pytest
 
 from agent.articles import Article
 from agent.grounding import ArticleIndex
-from agent.rules import RulesExtractor, group_after, outcome_of
+from agent.rules import RulesExtractor, group_after, link_events, outcome_of
 from agent.rules_events import location_of
 from agent.schema import ExtractionDraft
 
@@ -221,3 +221,18 @@ def test_every_quote_is_verbatim() -> None:
 )
 def test_event_location_skips_words_that_qualify_a_noun(sentence: str, place: str | None) -> None:
     assert location_of(sentence) == place
+
+
+def test_figures_belong_to_the_event_told_last_before_them() -> None:
+    text = "Intro. A drone struck Kani. Three died there. Shelling hit Seinpan. Two died."
+    events = [
+        {"id": "E1", "evidence": ["A drone struck Kani."]},
+        {"id": "E2", "evidence": ["Shelling hit Seinpan."]},
+    ]
+    figures = [
+        {"scope": "incident", "evidence": "Three died"},
+        {"scope": "incident", "evidence": "Two died"},
+        {"scope": "cumulative", "evidence": "Intro"},
+    ]
+    link_events(figures, events, text)
+    assert [f.get("event_id") for f in figures] == ["E1", "E2", None]
