@@ -106,7 +106,10 @@ _NOT_EVENT = Caseless(
 )
 
 
-def location_of(text: str) -> str | None:
+def location_of(text: str, start: int = 0) -> str | None:
+    """The place a sentence names: the first one from `start` (a trigger word), else the
+    first one before it."""
+    places: list[tuple[int, str]] = []
     for m in LOCATION.finditer(text):
         place = m.group(1)
         if _NOT_PLACE.match(place):
@@ -115,7 +118,11 @@ def location_of(text: str) -> str | None:
             after = _NEXT_WORD.match(text, m.end(1))
             if after is not None and not _FUNCTION_WORD.match(after.group(1)):
                 continue
-        return place
+        if m.start() >= start:
+            return place
+        places.append((m.start(), place))
+    if places:
+        return places[0][1]
     target = TARGET_PLACE.search(text)
     if target is not None and not _NOT_PLACE.match(target.group(1)):
         return target.group(1)
@@ -135,7 +142,7 @@ def find_events(sents: list[Sentence]) -> list[dict[str, Any]]:
             m = pattern.search(text)
             if m is None:
                 continue
-            location = location_of(text[m.start() :]) or location_of(text)
+            location = location_of(text, m.start())
             key = (event_type, location)
             if key in seen or (event_type in types_seen and location is None):
                 break
