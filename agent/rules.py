@@ -475,12 +475,18 @@ def _dedupe(figures: list[_Figure]) -> list[_Figure]:
     the statement with an attribution (the body quote over the headline)."""
     best: dict[tuple[str, int | None, int | None, str, bool], _Figure] = {}
     order: list[tuple[str, int | None, int | None, str, bool]] = []
+    lows = {(f.outcome, f.low, f.scope, f.parent is not None) for f in figures if f.high is None}
     for fig in figures:
-        key = (fig.outcome, fig.low, fig.high, fig.scope, fig.parent is not None)
+        high = fig.high
+        if high == fig.low and (fig.outcome, fig.low, fig.scope, fig.parent is not None) in lows:
+            high = None  # "55 killed" in the headline restates "at least 55" in the body
+        key = (fig.outcome, fig.low, high, fig.scope, fig.parent is not None)
         if key not in best:
             best[key] = fig
             order.append(key)
-        elif best[key].reported_by is None and fig.reported_by is not None:
+        elif (best[key].reported_by is None and fig.reported_by is not None) or (
+            best[key].high is not None and fig.high is None  # "at least 55" over "55"
+        ):
             old = best[key]
             if fig.group == "people" and old.group != "people":
                 fig.group, fig.civilian = old.group, old.civilian

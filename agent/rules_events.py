@@ -147,7 +147,9 @@ def find_events(sents: list[Sentence]) -> list[dict[str, Any]]:
             if key in seen or (event_type in types_seen and location is None):
                 break
             if event_type in types_seen and (event_type, None) in seen:
-                seen[(event_type, None)]["location"] = location
+                earlier = seen[(event_type, None)]
+                earlier["location"] = location
+                earlier["summary"] = f"{event_type.replace('_', ' ').capitalize()} in {location}."
                 seen[key] = seen[(event_type, None)]
                 break
             date = DATE_TEXT.search(text)

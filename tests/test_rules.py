@@ -236,3 +236,13 @@ def test_figures_belong_to_the_event_told_last_before_them() -> None:
     ]
     link_events(figures, events, text)
     assert [f.get("event_id") for f in figures] == ["E1", "E2", None]
+
+
+def test_a_headline_figure_restated_with_at_least_is_one_figure() -> None:
+    draft = extract(
+        "Ambush kills 55 soldiers\n\nMilitants killed at least 55 soldiers in an ambush near "
+        "Hajin on Tuesday, the monitor said."
+    )
+    killed = [c for c in draft.casualties if c.outcome == "killed"]
+    assert [(c.low, c.high, c.qualifier) for c in killed] == [(55, None, "at_least")]
+    assert [e.summary for e in draft.events] == ["Armed clash in Hajin."]
