@@ -657,7 +657,7 @@ def eval_command(
         read_predictions,
         run_model,
     )
-    from agent.report import terminal_table, write_reports
+    from agent.report import terminal_table
 
     command = _command_line(ctx)
     try:
@@ -730,12 +730,7 @@ def eval_command(
     }
     typer.echo(terminal_table(report), nl=False)
     if report_dir is not None:
-        try:
-            for path in write_reports(report, report_dir):
-                if not quiet:
-                    _say(f"wrote {path}")
-        except OSError as exc:
-            _fail(UsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}"))
+        _write_reports(report, report_dir, quiet=quiet)
     if html is not None:
         from agent.report_html import eval_page
 
@@ -751,6 +746,18 @@ def eval_command(
         raise typer.Exit(1)
     if thresholds and not quiet:
         _say(f"gates: {len(thresholds)} passed" + (" (and the baseline)" if before else ""))
+
+
+def _write_reports(report: dict[str, Any], folder: Path, *, quiet: bool) -> None:
+    """report.json, summary.md and junit.xml in `folder`, each named on stderr."""
+    from agent.report import write_reports
+
+    try:
+        for path in write_reports(report, folder):
+            if not quiet:
+                _say(f"wrote {path}")
+    except OSError as exc:
+        _fail(UsageError(f"cannot write reports to {folder}: {exc.strerror or exc}"))
 
 
 def _command_line(ctx: typer.Context) -> str:
@@ -812,7 +819,7 @@ def gold_agree(
 ) -> None:
     """Inter-annotator agreement: score a second annotation against the gold, as a model."""
     from agent.evaluate import build_report, open_suite, read_second_annotation
-    from agent.report import terminal_table, write_reports
+    from agent.report import terminal_table
 
     try:
         chosen, run = read_second_annotation(open_suite(suite), second)
@@ -821,11 +828,7 @@ def gold_agree(
     report = build_report(chosen, [run], command=f"sitrep gold agree {second} --suite {suite}")
     typer.echo(terminal_table(report), nl=False)
     if report_dir is not None:
-        try:
-            for path in write_reports(report, report_dir):
-                _say(f"wrote {path}")
-        except OSError as exc:
-            _fail(UsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}"))
+        _write_reports(report, report_dir, quiet=False)
 
 
 @gold_app.command("inputs")

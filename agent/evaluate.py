@@ -35,7 +35,6 @@ from agent.scoring import (
     counts,
     describe_item,
     error_sizes,
-    f1_of,
     score_case,
     summarize,
 )
@@ -55,7 +54,7 @@ class CaseRun:
     score: CaseScore | None = None
     error_kind: str | None = None
     error: str | None = None
-    items: dict[str, list[dict[str, Any]]] | None = None  # predicted items without a result
+    items: dict[str, list[dict[str, Any]]] | None = None  # the predicted items that were scored
 
     @property
     def outcome(self) -> str:
@@ -113,10 +112,10 @@ def open_suite(where: Path, split: str = "all", tags: Iterable[str] = ()) -> Sui
 
 def load_gates(*folders: Path) -> dict[str, float]:
     """The `[gates]` table of the first `suite.toml` found in `folders` or their parents."""
-    seen: list[Path] = []
+    candidates: list[Path] = []
     for folder in folders:
-        seen += [folder / SUITE_CONFIG, folder.parent / SUITE_CONFIG]
-    for path in seen:
+        candidates += [folder / SUITE_CONFIG, folder.parent / SUITE_CONFIG]
+    for path in candidates:
         if path.is_file():
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -168,7 +167,8 @@ def _scored(case: EvalCase, result: ExtractionResult) -> CaseRun:
             error_kind="stale",
             error="the prediction was made on another version of the article text",
         )
-    return CaseRun(case, result, score_case(case.gold, _predicted_items(result), case.text))
+    items = _predicted_items(result)
+    return CaseRun(case, result, score_case(case.gold, items, case.text), items=items)
 
 
 # --- getting extractions ------------------------------------------------------------------
@@ -239,7 +239,8 @@ def read_predictions(suite: Suite, path: Path) -> tuple[ModelRun, list[str]]:
     labels = sorted({r.model for r in found.values()})
     label = labels[0] if len(labels) == 1 else path.stem
     prompts = [r.prompt for r in found.values() if r.prompt is not None]
-    usage = [r.usage for r in found.values() if r.article.id in {c.id for c in suite.cases}]
+    selected = {c.id for c in suite.cases}
+    usage = [r.usage for r in found.values() if r.article.id in selected]
     run = ModelRun(
         label=label,
         prompt=prompts[0] if prompts else None,
@@ -294,7 +295,7 @@ def _case_entry(run: CaseRun) -> dict[str, Any]:
         entry["error"] = {"kind": run.error_kind, "message": run.error}
         return entry
     score = run.score
-    predicted = run.result.model_dump() if run.result is not None else (run.items or {})
+    predicted = run.items or {}
     kinds: dict[str, Any] = {}
     for kind in KINDS:
         ks = score.kinds[kind]
@@ -309,8 +310,9 @@ def _case_entry(run: CaseRun) -> dict[str, Any]:
                     "gold": p.gold.get("id"),
                     "predicted": p.pred.get("id"),
                     "similarity": p.similarity,
+                    "differences": ks.pair_diffs.get(n, []),
                 }
-                for p in m.pairs
+                for n, p in enumerate(m.pairs)
             ],
             "optional_matches": [
                 {
@@ -467,12 +469,3 @@ def load_baseline(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("models"), list):
         raise UsageError(f"{path}: the baseline is not a sitrep eval report (no 'models')")
     return data
-
-
-def item_f1(run: ModelRun, kind: str) -> float:
-    """Micro F1 of one kind over a model run's scored cases (for quick looks and tests)."""
-    scored = [r.score for r in run.runs if r.score is not None]
-    tp = sum(s.kinds[kind].matching.tp for s in scored)
-    fp = sum(s.kinds[kind].matching.fp for s in scored)
-    fn = sum(s.kinds[kind].matching.fn for s in scored)
-    return f1_of(tp, fp, fn)

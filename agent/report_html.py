@@ -206,15 +206,12 @@ def _case_model(name: str, case: dict[str, Any]) -> str:
 def _kind_table(kind: str, data: dict[str, Any]) -> str:
     gold_items = data["items"]["gold"]
     pred_items = data["items"]["predicted"]
-    diffs: dict[str, list[str]] = {}
-    for line in data["differences"]:
-        key = line.split("]", 1)[0] + "]"
-        diffs.setdefault(key, []).append(line.split("]", 1)[1].lstrip(".: "))
     rows: list[list[object]] = []
     classes: list[dict[str, object]] = []
     for pair in data["matches"]:
         gid, pid = str(pair["gold"]), str(pair["predicted"])
-        differing = diffs.get(f"{kind}[{gid}]", [])
+        prefix = f"{kind}[{gid}]."  # each line names the item; the row already does
+        differing = [d.removeprefix(prefix) for d in pair.get("differences", [])]
         shown = Html("<br>".join(esc(d) for d in differing)) if differing else "—"
         rows.append(["matched", *_pair_cells(gid, pid, gold_items, pred_items, pair), shown])
         classes.append({"class": "matched"})

@@ -146,7 +146,7 @@ def spans(item: Item) -> list[tuple[int, int]]:
 
 
 def quotes_overlap(gold: Item, pred: Item) -> bool:
-    return any(gs < pe and ps < ge and ge > gs for gs, ge in spans(gold) for ps, pe in spans(pred))
+    return any(gs < pe and ps < ge for gs, ge in spans(gold) for ps, pe in spans(pred))
 
 
 def is_grounded(item: Item, text: str) -> bool:
@@ -295,6 +295,7 @@ class KindScore:
     matching: Matching
     fields: dict[str, list[float]] = field(default_factory=dict)  # field -> one value per pair
     abs_errors: list[int] = field(default_factory=list)  # |gold low - predicted low|
+    pair_diffs: dict[int, list[str]] = field(default_factory=dict)  # index in pairs -> lines
 
     @property
     def f1(self) -> float:
@@ -420,8 +421,10 @@ def score_case(gold: dict[str, list[Item]], pred: dict[str, list[Item]], text: s
         matching = matchings[kind]
         score = KindScore(matching)
         lines: list[str] = []
-        for pair in matching.pairs:
+        for n, pair in enumerate(matching.pairs):
+            before = len(lines)
             _compare(kind, pair, score, lines, links)
+            score.pair_diffs[n] = lines[before:]
         for item in matching.missed:
             lines.append(f"{kind}[{item.get('id')}]: missed ({describe_item(kind, item)})")
         for item in matching.spurious:
@@ -469,9 +472,6 @@ def summarize(scores: list[CaseScore], total_cases: int | None = None) -> dict[s
         metrics[f"{kind}.recall"] = tp / (tp + fn) if tp + fn else (1.0 if not fp else 0.0)
         metrics[f"{kind}.f1"] = f1_of(tp, fp, fn) if scores else None
         metrics[f"{kind}.f1_article_mean"] = _mean([s.kinds[kind].f1 for s in scores])
-        names: list[str] = []
-        for s in scores:
-            names.extend(n for n in s.kinds[kind].fields if n not in names)
         for name in FIELD_ORDER[kind]:
             values = [v for s in scores for v in s.kinds[kind].fields.get(name, [])]
             metrics[f"{kind}.{name}"] = _mean(values)

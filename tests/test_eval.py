@@ -119,6 +119,9 @@ def test_one_perturbed_answer_shows_the_drop_and_fails_the_gate(
     (diff,) = case["kinds"]["casualties"]["differences"]
     assert diff.endswith('.reported_by: gold "Syrian Civil Defence", predicted '
                          '"a local council member"')  # fmt: skip
+    with_diffs = [m for m in case["kinds"]["casualties"]["matches"] if m["differences"]]
+    assert [m["differences"] for m in with_diffs] == [[diff]]
+    assert diff.startswith(f"casualties[{with_diffs[0]['gold']}].")
     assert "gate failed: fake/test-model: casualties.reported_by" in result.stderr
     junit = ET.parse(out / "junit.xml").getroot()
     failures = junit.findall(".//testcase/failure")
