@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.numbers import find_numbers, vague_value
+from agent.quantities import find_numbers, vague_value
 from agent.schema import CasualtyDraft, CauseDraft, EventDraft, ExtractionDraft
 
 _QUOTE_CHARS = {

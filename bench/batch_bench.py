@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.articles import Article  # noqa: E402
-from agent.batch import Done, run_batch  # noqa: E402
-from agent.cache import ResponseCache  # noqa: E402
+from agent.batch.cache import ResponseCache  # noqa: E402
+from agent.batch.run import Done, run_batch  # noqa: E402
 from agent.config import ModelProfile, Settings, resolve_model  # noqa: E402
-from agent.extract import extract_article  # noqa: E402
-from agent.llm import LLMExtractor  # noqa: E402
-from agent.prompts import load_prompt  # noqa: E402
+from agent.extractors.base import extract_article  # noqa: E402
+from agent.extractors.llm.extractor import LLMExtractor  # noqa: E402
+from agent.extractors.prompts import load_prompt  # noqa: E402
 from tests.fakeserver import FakeServer, Reply, answer  # noqa: E402
 
 EXTRACTION = {

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.articles import Article, read_inputs  # noqa: E402
-from agent.rules import RulesExtractor  # noqa: E402
+from agent.extractors.rules.extractor import RulesExtractor  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "deir-ez-zor-ambush.txt"
 PLACES = ("Mayadin", "Hajin", "Palmyra", "Sukhnah", "Qaryatayn", "Albu Kamal")

@@ -14,8 +14,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from agent.batch.ledger import prepare_resume
 from agent.cli import app
-from agent.ledger import prepare_resume
 from tests.conftest import EXAMPLE
 from tests.fakeserver import FakeServer, Reply, answer, error
 from tests.test_llm import GOOD

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.articles import Article
-from agent.cache import ResponseCache, cache_key, default_cache_path
+from agent.batch.cache import ResponseCache, cache_key, default_cache_path
 from agent.cli import app
 from agent.errors import ConfigError
 from tests.fakeserver import FakeServer

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.errors import UsageError
-from agent.evaluate import check_gates, parse_threshold
-from agent.suite import load_case
+from agent.eval.evaluate import check_gates, parse_threshold
+from agent.eval.suite import load_case
 from tests.conftest import ROOT
 from tests.fakeserver import FakeServer, Reply, answer
 

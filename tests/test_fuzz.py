@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from agent.articles import Article, InputProblem, decode, read_file, read_jsonl
 from agent.errors import InputError
 from agent.grounding import ArticleIndex, normalize
-from agent.numbers import digits_to_int, find_numbers, parse_count, vague_value, words_to_int
+from agent.quantities import digits_to_int, find_numbers, parse_count, vague_value, words_to_int
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.suite import REQUIRED_TAGS, check_suite, load_suite
+from agent.eval.suite import REQUIRED_TAGS, check_suite, load_suite
 from tests.conftest import ROOT
 
 SUITE = ROOT / "evals" / "cases"

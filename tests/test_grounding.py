@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from agent.extractors.prompts import load_prompt
 from agent.grounding import ArticleIndex, Grounder, number_problem
-from agent.numbers import parse_count
-from agent.prompts import load_prompt
+from agent.quantities import parse_count
 from agent.schema import ExtractionDraft
 
 

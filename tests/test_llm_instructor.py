@@ -11,7 +11,7 @@ from instructor.v2.validation import async_validators
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
 
-from agent import llm
+from agent.extractors.llm import extractor as llm
 
 
 def test_messages_render_as_a_fresh_instructor_environment_renders_them() -> None:

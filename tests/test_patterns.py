@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import random
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from agent import numbers, rules, rules_causes, rules_events, rules_text
+import agent.extractors.rules
+from agent import quantities
+from agent.extractors.rules.text import sentences
 from agent.patterns import Caseless, Prescan
-from agent.rules_text import sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,9 +32,16 @@ def _texts() -> list[str]:
     return texts
 
 
+def _pattern_modules() -> list[ModuleType]:
+    """`quantities` and every module of the offline extractor."""
+    package = agent.extractors.rules
+    names = [m.name for m in pkgutil.iter_modules(package.__path__, package.__name__ + ".")]
+    return [quantities, *(importlib.import_module(name) for name in sorted(names))]
+
+
 def _wrapped() -> list[tuple[str, Caseless | Prescan]]:
     found: list[tuple[str, Caseless | Prescan]] = []
-    for module in (numbers, rules, rules_causes, rules_events, rules_text):
+    for module in _pattern_modules():
         for name, value in vars(module).items():
             rows = value if isinstance(value, list) else [(value, None)]
             for i, row in enumerate(rows):

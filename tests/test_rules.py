@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from agent.articles import Article
+from agent.extractors.rules.events import location_of
+from agent.extractors.rules.extractor import RulesExtractor, group_after, link_events, outcome_of
 from agent.grounding import ArticleIndex
-from agent.rules import RulesExtractor, group_after, link_events, outcome_of
-from agent.rules_events import location_of
 from agent.schema import ExtractionDraft
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "deir-ez-zor-ambush.txt"

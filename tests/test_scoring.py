@@ -10,10 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.evaluate import case_article
-from agent.extract import build_result
-from agent.rules import RulesExtractor
-from agent.scoring import (
+from agent.eval.evaluate import case_article
+from agent.eval.scoring import (
     KINDS,
     match_items,
     same_name,
@@ -23,7 +21,9 @@ from agent.scoring import (
     token_f1,
     within_tolerance,
 )
-from agent.suite import EvalCase, load_case, load_suite
+from agent.eval.suite import EvalCase, load_case, load_suite
+from agent.extractors.base import build_result
+from agent.extractors.rules.extractor import RulesExtractor
 from tests.conftest import ROOT
 
 CASES = ROOT / "evals" / "cases"

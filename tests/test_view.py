@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from agent.articles import Article
 from agent.cli import app
-from agent.html import Html, bar_chart, esc, page, script_hash, table
-from agent.review import article_paths, match_articles, read_results
+from agent.pages.markup import Html, bar_chart, esc, page, script_hash, table
+from agent.pages.review import article_paths, match_articles, read_results
+from agent.pages.review_page import SCRIPT, Span, highlight, render_review, segments
 from agent.schema import ArticleInfo, CasualtyFigure, Event, ExtractionResult, Quote, StatedCause
-from agent.view import SCRIPT, Span, highlight, render_review, segments
 from tests.conftest import EXAMPLE, ROOT
 
 runner = CliRunner()

@@ -57,8 +57,8 @@ from agent.errors import (
     TransportError,
     TruncatedError,
 )
+from agent.extractors.prompts import Prompt, render_messages
 from agent.grounding import ArticleIndex, Grounder
-from agent.prompts import Prompt, render_messages
 from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
 
 _MODES = {

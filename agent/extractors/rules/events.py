@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.extractors.rules.text import Sentence
 from agent.patterns import Caseless, Prescan
-from agent.rules_text import Sentence
 
 # (pattern, event type); the first matching row wins for a sentence. More specific first.
 EVENT_TRIGGERS: tuple[tuple[str, str], ...] = (

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from agent.articles import Article
 from agent.errors import ConfigError
 from agent.schema import PromptInfo
 
-DEFAULT_PROMPT = Path(__file__).resolve().parent.parent / "prompts" / "extract.toml"
+DEFAULT_PROMPT = "extract.toml"  # in the package data `agent.prompts` (the repository's prompts/)
 
 _SYSTEM_TEMPLATE = "{{ sitrep_instructions }}"
 _USER_TEMPLATE = (
@@ -59,7 +61,7 @@ class Prompt:
 
 def load_prompt(path: str | Path | None = None) -> Prompt:
     """Read a prompt file (TOML: name, version, instructions, [[examples]])."""
-    file = Path(path) if path else DEFAULT_PROMPT
+    file: Path | Traversable = Path(path) if path else files("agent.prompts") / DEFAULT_PROMPT
     try:
         raw = file.read_bytes()
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))

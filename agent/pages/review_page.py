@@ -12,8 +12,8 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.html import Html, attrs, esc, page, table
-from agent.review import Review, fits
+from agent.pages.markup import Html, attrs, esc, page, table
+from agent.pages.review import Review, fits
 from agent.schema import ExtractionResult, Quote
 
 KINDS = ("casualty", "cause", "event")

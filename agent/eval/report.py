@@ -1,6 +1,6 @@
 """Eval report writers: a terminal table, JSON, a Markdown summary, JUnit XML.
 
-All of them read the report dict built by `agent.evaluate.build_report`; none computes a
+All of them read the report dict built by `agent.eval.evaluate.build_report`; none computes a
 metric of its own.
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from agent.eval.scoring import FIELD_ORDER, KINDS
 from agent.output import atomic_write_text
-from agent.scoring import FIELD_ORDER, KINDS
 
 ROWS = (
     ("events", ("f1", "precision", "recall", "f1_article_mean", *FIELD_ORDER["events"])),

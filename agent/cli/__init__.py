@@ -21,13 +21,13 @@ import typer
 
 from agent import __version__
 from agent.articles import Article, InputProblem, parse_published, read_inputs
-from agent.batch import Failed, RunFiles, prices_of, run_batch
-from agent.cache import Cacheable, ResponseCache, default_cache_path
+from agent.batch.cache import Cacheable, ResponseCache, default_cache_path
+from agent.batch.progress import Budget, Tally, progress_line, summary_lines
+from agent.batch.run import Failed, RunFiles, prices_of, run_batch
 from agent.config import Settings, load_settings, profile_status
 from agent.errors import AgentError, UsageError
-from agent.extract import Extractor, make_extractor
+from agent.extractors.base import Extractor, make_extractor
 from agent.output import atomic_write_text
-from agent.progress import Budget, Tally, progress_line, summary_lines
 from agent.schema import ExtractionResult
 
 app = typer.Typer(
@@ -501,8 +501,8 @@ def view(
 
     Exit 3 when an article is missing or changed since the extraction; the others are shown.
     """
-    from agent.review import article_paths, match_articles, read_results
-    from agent.view import render_review
+    from agent.pages.review import article_paths, match_articles, read_results
+    from agent.pages.review_page import render_review
 
     inputs = [*(articles or []), *(more_articles or [])]
     if not inputs:
@@ -648,7 +648,7 @@ def eval_command(
 
     Exit 0 when every gate passes, 1 when a gate fails, 2 on usage or config errors.
     """
-    from agent.evaluate import (
+    from agent.eval.evaluate import (
         build_report,
         check_gates,
         load_baseline,
@@ -657,7 +657,7 @@ def eval_command(
         read_predictions,
         run_model,
     )
-    from agent.report import terminal_table
+    from agent.eval.report import terminal_table
 
     command = _command_line(ctx)
     try:
@@ -732,7 +732,7 @@ def eval_command(
     if report_dir is not None:
         _write_reports(report, report_dir, quiet=quiet)
     if html is not None:
-        from agent.report_html import eval_page
+        from agent.pages.eval_report import eval_page
 
         try:
             atomic_write_text(html, eval_page(report))
@@ -750,7 +750,7 @@ def eval_command(
 
 def _write_reports(report: dict[str, Any], folder: Path, *, quiet: bool) -> None:
     """report.json, summary.md and junit.xml in `folder`, each named on stderr."""
-    from agent.report import write_reports
+    from agent.eval.report import write_reports
 
     try:
         for path in write_reports(report, folder):
@@ -792,7 +792,7 @@ def gold_check(
 
     Exit 0 when the suite is clean, 1 when any problem is found (each on one line).
     """
-    from agent.suite import check_suite, load_suite
+    from agent.eval.suite import check_suite, load_suite
 
     problems = check_suite(suite)
     for line in problems:
@@ -818,8 +818,8 @@ def gold_agree(
     ] = None,
 ) -> None:
     """Inter-annotator agreement: score a second annotation against the gold, as a model."""
-    from agent.evaluate import build_report, open_suite, read_second_annotation
-    from agent.report import terminal_table
+    from agent.eval.evaluate import build_report, open_suite, read_second_annotation
+    from agent.eval.report import terminal_table
 
     try:
         chosen, run = read_second_annotation(open_suite(suite), second)
@@ -850,7 +850,7 @@ def gold_inputs(
     """
     import json
 
-    from agent.evaluate import case_article, open_suite
+    from agent.eval.evaluate import case_article, open_suite
 
     try:
         chosen = open_suite(suite, split.value)

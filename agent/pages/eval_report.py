@@ -1,7 +1,7 @@
 """The eval report as one self-contained HTML page: charts per model, every article's items.
 
-Reads the report dict of `agent.evaluate.build_report` (nothing is recomputed here) and
-builds the page from `agent.html` pieces: inline-SVG bar charts (several models side by
+Reads the report dict of `agent.eval.evaluate.build_report` (nothing is recomputed here) and
+builds the page from `agent.pages.markup` pieces: inline-SVG bar charts (several models side by
 side), tables, and one foldable section per article with matched, missed and spurious items
 and the fields that differ. No script; nothing is loaded from the network.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.html import Html, bar_chart, esc, page, table
-from agent.report import SUMMARY_METRICS
-from agent.scoring import FIELD_ORDER, KINDS
+from agent.eval.report import SUMMARY_METRICS
+from agent.eval.scoring import FIELD_ORDER, KINDS
+from agent.pages.markup import Html, bar_chart, esc, page, table
 
 FIELD_METRICS = (
     *(f"casualties.{f}" for f in FIELD_ORDER["casualties"]),

@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.articles import Article
+from agent.extractors.rules.causes import find_causes
+from agent.extractors.rules.events import find_events
+from agent.extractors.rules.text import (
+    Sentence,
+    attribution,
+    capitalised_names,
+    full_name,
+    sentences,
+)
 from agent.grounding import ArticleIndex, Grounder
-from agent.numbers import QUALIFIER_WORDS, NumberMention, find_numbers, parse_count
 from agent.patterns import Caseless
-from agent.rules_causes import find_causes
-from agent.rules_events import find_events
-from agent.rules_text import Sentence, attribution, capitalised_names, full_name, sentences
+from agent.quantities import QUALIFIER_WORDS, NumberMention, find_numbers, parse_count
 from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
 
 __all__ = ["RulesExtractor", "sentences"]

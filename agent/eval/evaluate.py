@@ -22,13 +22,11 @@ from pydantic import ValidationError
 
 from agent import __version__
 from agent.articles import Article
-from agent.batch import Done, prices_of, run_batch
-from agent.cache import ResponseCache
+from agent.batch.cache import ResponseCache
+from agent.batch.progress import Tally
+from agent.batch.run import Done, prices_of, run_batch
 from agent.errors import UsageError
-from agent.extract import Extractor
-from agent.progress import Tally
-from agent.schema import SCHEMA_VERSION, ExtractionResult, PromptInfo
-from agent.scoring import (
+from agent.eval.scoring import (
     KINDS,
     MAIN_METRICS,
     CaseScore,
@@ -38,8 +36,10 @@ from agent.scoring import (
     score_case,
     summarize,
 )
-from agent.suite import KINDS as GOLD_KINDS
-from agent.suite import EvalCase, ground_gold, load_suite
+from agent.eval.suite import KINDS as GOLD_KINDS
+from agent.eval.suite import EvalCase, ground_gold, load_suite
+from agent.extractors.base import Extractor
+from agent.schema import SCHEMA_VERSION, ExtractionResult, PromptInfo
 
 SUITE_CONFIG = "suite.toml"
 DEFAULT_MAX_DROP = 0.02

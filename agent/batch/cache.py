@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from agent.articles import Article
 from agent.errors import ConfigError
-from agent.extract import article_info
+from agent.extractors.base import article_info
 from agent.schema import SCHEMA_VERSION, ExtractionResult, Usage
 
 CACHE_FILE = "cache.sqlite"

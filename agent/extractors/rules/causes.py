@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.extractors.rules.text import Sentence, attribution
 from agent.patterns import Caseless
-from agent.rules_text import Sentence, attribution
 
 # (signal, direction): "forward" = cause before the signal, effect after ("X led to Y");
 # "backward" = effect before, cause after ("Y due to X"). Passive "caused by" is backward.

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.articles import Article, InputProblem
-from agent.cache import Cacheable, ResponseCache
-from agent.errors import AgentError, ModelAuthError
-from agent.extract import Extractor, extract_article
-from agent.ledger import (
+from agent.batch.cache import Cacheable, ResponseCache
+from agent.batch.ledger import (
     LedgerWriter,
     Selection,
     compact_ledger,
@@ -25,7 +23,9 @@ from agent.ledger import (
     read_ledger,
     retry_selection,
 )
-from agent.progress import Budget, Prices, Tally
+from agent.batch.progress import Budget, Prices, Tally
+from agent.errors import AgentError, ModelAuthError
+from agent.extractors.base import Extractor, extract_article
 from agent.schema import ExtractionResult
 
 

@@ -161,10 +161,10 @@ def make_extractor(
     if resolved.profile is None:
         if prompt_path:
             raise UsageError("--prompt applies to LLM profiles; 'rules' uses no prompt")
-        from agent.rules import RulesExtractor
+        from agent.extractors.rules.extractor import RulesExtractor
 
         return RulesExtractor(vague_table=table)
-    from agent.llm import LLMExtractor
-    from agent.prompts import load_prompt
+    from agent.extractors.llm.extractor import LLMExtractor
+    from agent.extractors.prompts import load_prompt
 
     return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table)

@@ -1,0 +1,1 @@
+"""The prompt files, installed inside the package as `agent.prompts` (see pyproject.toml)."""
