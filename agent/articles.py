@@ -17,11 +17,13 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from agent.errors import InputError
+from agent.schema import ArticleInfo
 
 TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -49,9 +51,22 @@ class Article:
     origin: str = ""  # where it was read from, for messages
     notes: list[str] = field(default_factory=list)  # e.g. "decoded as Windows-1252"
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """The digest of the text (computed once: the text of an article never changes)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def info(self) -> ArticleInfo:
+        """The article as the output contract names it."""
+        return ArticleInfo(
+            id=self.id,
+            title=self.title,
+            source=self.source,
+            published=self.published,
+            url=self.url,
+            sha256=self.sha256,
+        )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -16,12 +17,26 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from agent.errors import ConfigError
+from agent.items import first_error
 
 Mode = Literal["tools", "json_schema", "json", "md_json"]
 RULES = "rules"
 AUTO = "auto"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 OPENAI_URL = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Estimated cost per million tokens (the profile's `price_*_per_mtok`)."""
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (
+            prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok
+        ) / 1e6
 
 
 class ModelProfile(BaseModel):
@@ -56,6 +71,10 @@ class ModelProfile(BaseModel):
     def label(self) -> str:
         """The resolved model name written into every output."""
         return f"{self.name}/{self.model}" if self.name != self.model else self.model
+
+    @property
+    def prices(self) -> Prices:
+        return Prices(self.price_input_per_mtok, self.price_output_per_mtok)
 
     @property
     def needs_key(self) -> bool:
@@ -135,9 +154,7 @@ def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
     try:
         settings = Settings.model_validate({**data, "config_path": source})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}: {first['msg']}", source=source) from None
+        raise ConfigError(first_error(exc, "config"), source=source) from exc
     return settings
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 
 class AgentError(Exception):
-    """Base class: a problem sitrep can explain in one line."""
+    """Base class: a problem sitrep can explain in one line.
+
+    Raise it `from` the exception that caused it, so the cause stays available to code (it is
+    never printed as a traceback).
+    """
 
     kind = "error"
     exit_code = 1
@@ -46,9 +50,27 @@ class InputError(AgentError):
 
 
 class ModelError(AgentError):
-    """The model endpoint failed for one article."""
+    """The model endpoint failed for one article.
+
+    `profile` and `endpoint` name where the request went, `status` the HTTP status when the
+    server answered (None for timeouts and connection errors).
+    """
 
     kind = "model"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        profile: str | None = None,
+        endpoint: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, source=source)
+        self.profile = profile
+        self.endpoint = endpoint
+        self.status = status
 
 
 class ModelAuthError(ModelError):

@@ -9,10 +9,11 @@ vs straight quotes, dash variants, invisible characters and letter case.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.items import KINDS, Kind, clear_references, reference_problems
 from agent.quantities import find_numbers, vague_value
 from agent.schema import CasualtyDraft, CauseDraft, EventDraft, ExtractionDraft
 
@@ -254,12 +255,8 @@ class Grounder:
         def note(kind: str, i: int, problem: str) -> None:
             problems.setdefault((kind, i), []).append(problem)
 
-        groups: tuple[tuple[str, Sequence[EventDraft | CasualtyDraft | CauseDraft]], ...] = (
-            ("events", draft.events),
-            ("casualties", draft.casualties),
-            ("causes", draft.causes),
-        )
-        for kind, items in groups:
+        for kind in KINDS:
+            items: Sequence[EventDraft | CasualtyDraft | CauseDraft] = getattr(draft, kind)
             seen: set[str] = set()
             for i, item in enumerate(items):
                 if item.id in seen:
@@ -291,7 +288,8 @@ class Grounder:
                 )
             if problem:
                 note("casualties", i, problem)
-        self._check_references(draft, note)
+        for kind, i, problem in reference_problems(_lists(draft)):
+            note(kind, i, problem)
         if not problems:
             return draft
         if not self.lenient:
@@ -303,53 +301,30 @@ class Grounder:
             raise ValueError("ungrounded items:\n" + "\n".join(lines))
         return self._drop(draft, problems)
 
-    def _check_references(
-        self, draft: ExtractionDraft, note: Callable[[str, int, str], None]
-    ) -> None:
-        event_ids = {e.id for e in draft.events}
-        figure_ids = {c.id for c in draft.casualties}
-        linked: tuple[tuple[str, Sequence[CasualtyDraft | CauseDraft]], ...] = (
-            ("casualties", draft.casualties),
-            ("causes", draft.causes),
-        )
-        for kind, items in linked:
-            for i, item in enumerate(items):
-                if item.event_id is not None and item.event_id not in event_ids:
-                    note(kind, i, f"event_id {item.event_id!r} names no event")
-        for i, fig in enumerate(draft.casualties):
-            if fig.part_of is None:
-                continue
-            if fig.part_of == fig.id:
-                note("casualties", i, "part_of cannot name the figure itself")
-            elif fig.part_of not in figure_ids:
-                note("casualties", i, f"part_of {fig.part_of!r} names no casualty figure")
-
     def _drop(
         self, draft: ExtractionDraft, problems: dict[tuple[str, int], list[str]]
     ) -> ExtractionDraft:
         kept: dict[str, list[Any]] = {}
-        for kind in ("events", "casualties", "causes"):
+        gone: dict[Kind, set[str]] = {}
+        for kind in KINDS:
             items: list[Any] = getattr(draft, kind)
-            kept[kind] = []
+            kept[kind], gone[kind] = [], set()
             for i, item in enumerate(items):
                 if (kind, i) in problems:
                     self.warnings.append(
                         f"dropped {kind}[{i}] ({item.id}): " + "; ".join(problems[(kind, i)])
                     )
+                    gone[kind].add(item.id)
                 else:
                     kept[kind].append(item)
-        # references to dropped items are cleared, never left dangling
-        event_ids = {e.id for e in kept["events"]}
-        figure_ids = {c.id for c in kept["casualties"]}
-        for item in [*kept["casualties"], *kept["causes"]]:
-            if item.event_id is not None and item.event_id not in event_ids:
-                self.warnings.append(f"{item.id}: cleared event_id {item.event_id!r} (dropped)")
-                item.event_id = None
-        for fig in kept["casualties"]:
-            if fig.part_of is not None and fig.part_of not in figure_ids:
-                self.warnings.append(f"{fig.id}: cleared part_of {fig.part_of!r} (dropped)")
-                fig.part_of = None
+        for kind in KINDS:  # an id both dropped and kept (a duplicate) still names an item
+            gone[kind] -= {item.id for item in kept[kind]}
+        self.warnings.extend(clear_references(kept, gone))
         return draft.model_copy(update=kept)
+
+
+def _lists(draft: ExtractionDraft) -> dict[str, Sequence[Any]]:
+    return {kind: getattr(draft, kind) for kind in KINDS}
 
 
 def _item_id(draft: ExtractionDraft, kind: str, i: int) -> str:

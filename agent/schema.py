@@ -13,7 +13,6 @@ Two families of models live here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -344,15 +343,3 @@ class ExtractionDraft(BaseModel):
         context: dict[str, Any] | None = info.context
         checker = context.get("grounder") if isinstance(context, dict) else None
         return checker.check(self) if checker is not None else self
-
-
-@dataclass
-class DraftOutcome:
-    """What an extractor hands over for one article: a grounded draft and its cost."""
-
-    draft: ExtractionDraft
-    usage: Usage
-    warnings: list[str] = field(default_factory=list)
-    attempts: int = 1
-    # the grounding.ArticleIndex the draft was checked against, reused for the output offsets
-    index: Any = None

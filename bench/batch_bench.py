@@ -32,9 +32,9 @@ from agent.articles import Article  # noqa: E402
 from agent.batch.cache import ResponseCache  # noqa: E402
 from agent.batch.run import Done, run_batch  # noqa: E402
 from agent.config import ModelProfile, Settings, resolve_model  # noqa: E402
-from agent.extractors.base import extract_article  # noqa: E402
 from agent.extractors.llm.extractor import LLMExtractor  # noqa: E402
 from agent.extractors.prompts import load_prompt  # noqa: E402
+from agent.extractors.results import extract_article  # noqa: E402
 from tests.fakeserver import FakeServer, Reply, answer  # noqa: E402
 
 EXTRACTION = {

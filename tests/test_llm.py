@@ -13,9 +13,9 @@ import pytest
 from agent.articles import Article
 from agent.config import load_settings, resolve_model
 from agent.errors import ModelAuthError, TransportError
-from agent.extractors.base import extract_article
 from agent.extractors.llm.extractor import LLMExtractor
 from agent.extractors.prompts import load_prompt
+from agent.extractors.results import extract_article
 from agent.schema import ExtractionResult
 from tests.conftest import EXAMPLE, write_config
 from tests.fakeserver import FakeServer, answer, error

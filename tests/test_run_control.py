@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from agent.batch.progress import Budget, Prices, Tally
+from agent.batch.progress import Budget, Tally
 from agent.cli import app
+from agent.config import Prices
 from agent.schema import Usage
 from tests.conftest import write_config
 from tests.fakeserver import FakeServer, Reply, answer

@@ -22,7 +22,7 @@ from agent.eval.scoring import (
     within_tolerance,
 )
 from agent.eval.suite import EvalCase, load_case, load_suite
-from agent.extractors.base import build_result
+from agent.extractors.results import build_result
 from agent.extractors.rules.extractor import RulesExtractor
 from tests.conftest import ROOT
 

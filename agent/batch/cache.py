@@ -10,29 +10,25 @@ Only LLM profiles are cached; the offline rules are cheaper than a lookup.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from agent.articles import Article
+from agent.config import Settings
 from agent.errors import ConfigError
-from agent.extractors.base import article_info
+from agent.extractors.base import Extractor
 from agent.schema import SCHEMA_VERSION, ExtractionResult, Usage
 
 CACHE_FILE = "cache.sqlite"
-
-
-@runtime_checkable
-class Cacheable(Protocol):
-    """An extractor whose answers may be cached: it names what decides them."""
-
-    @property
-    def cache_identity(self) -> dict[str, Any]: ...
 
 
 def default_cache_path(configured: str | None, env: Mapping[str, str]) -> Path:
@@ -68,7 +64,10 @@ class ResponseCache:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
+            # used from one worker thread at a time (`_worker`), never from the event loop
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -78,6 +77,7 @@ class ResponseCache:
             )
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open the cache: {exc}", source=str(path)) from None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitrep-cache")
 
     def get(self, key: str) -> str | None:
         row = self._db.execute("SELECT result FROM results WHERE key = ?", (key,)).fetchone()
@@ -102,9 +102,21 @@ class ResponseCache:
             cached = ExtractionResult.model_validate_json(raw)
         except ValueError:
             return None  # written by another schema: extract again
-        return cached.model_copy(
-            update={"article": article_info(article), "usage": Usage(cached=True)}
-        )
+        return cached.model_copy(update={"article": article.info, "usage": Usage(cached=True)})
+
+    async def alookup(
+        self, identity: Mapping[str, Any], article: Article
+    ) -> ExtractionResult | None:
+        """`lookup` on the cache's own thread: a slow disk never stalls the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, self.lookup, identity, article)
+
+    async def astore(
+        self, identity: Mapping[str, Any], article: Article, result: ExtractionResult
+    ) -> None:
+        """`store` on the cache's own thread."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._worker, self.store, identity, article, result)
 
     def store(
         self, identity: Mapping[str, Any], article: Article, result: ExtractionResult
@@ -131,4 +143,12 @@ class ResponseCache:
         return int(entries)
 
     def close(self) -> None:
+        self._worker.shutdown(wait=True)
         self._db.close()
+
+
+def open_cache(settings: Settings, extractor: Extractor) -> ResponseCache | None:
+    """The response cache for `extractor`, or None when its answers are not worth keeping."""
+    if extractor.cache_identity is None:
+        return None
+    return ResponseCache(default_cache_path(settings.cache_path, os.environ))

@@ -10,20 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from agent.config import Prices
 from agent.schema import Usage
-
-
-@dataclass(frozen=True)
-class Prices:
-    """Estimated cost per million tokens (the profile's `price_*_per_mtok`)."""
-
-    input_per_mtok: float = 0.0
-    output_per_mtok: float = 0.0
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return (
-            prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok
-        ) / 1e6
 
 
 @dataclass

@@ -7,25 +7,15 @@ Inputs are consumed lazily (a huge JSON Lines file is never loaded whole); at mo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from agent.articles import Article, InputProblem
-from agent.batch.cache import Cacheable, ResponseCache
-from agent.batch.ledger import (
-    LedgerWriter,
-    Selection,
-    compact_ledger,
-    ledger_path,
-    make_entry,
-    prepare_resume,
-    read_ledger,
-    retry_selection,
-)
-from agent.batch.progress import Budget, Prices, Tally
+from agent.batch.cache import ResponseCache
+from agent.batch.progress import Budget, Tally
 from agent.errors import AgentError, ModelAuthError
-from agent.extractors.base import Extractor, extract_article
+from agent.extractors.base import Extractor
+from agent.extractors.results import extract_article
 from agent.schema import ExtractionResult
 
 
@@ -54,16 +44,15 @@ Outcome = Done | Failed
 
 
 async def _one(extractor: Extractor, article: Article, cache: ResponseCache | None) -> Outcome:
-    identity = None
-    if cache is not None and isinstance(extractor, Cacheable):
-        identity = extractor.cache_identity
-        hit = cache.lookup(identity, article)
+    identity = extractor.cache_identity if cache is not None else None
+    if cache is not None and identity is not None:
+        hit = await cache.alookup(identity, article)
         if hit is not None:
             return Done(hit, article.origin)
     try:
         result = await extract_article(extractor, article)
         if cache is not None and identity is not None:
-            cache.store(identity, article, result)
+            await cache.astore(identity, article, result)
         return Done(result, article.origin)
     except ModelAuthError:
         raise  # every article would fail the same way: stop the run
@@ -142,97 +131,3 @@ async def run_batch(
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-
-
-def prices_of(extractor: Extractor) -> Prices:
-    """The profile's prices per million tokens (zero for the offline rules)."""
-    profile = getattr(extractor, "profile", None)
-    return Prices(
-        float(getattr(profile, "price_input_per_mtok", 0.0) or 0.0),
-        float(getattr(profile, "price_output_per_mtok", 0.0) or 0.0),
-    )
-
-
-@dataclass
-class Skipped:
-    """How many inputs a selection passed over (already written, or not in the ledger)."""
-
-    done: int = 0
-    other: int = 0
-
-
-def select(
-    items: Iterable[Article | InputProblem], selection: Selection, skipped: Skipped
-) -> Iterator[Article | InputProblem]:
-    """The inputs a resumed or retried run still has to do, lazily."""
-    for item in items:
-        if isinstance(item, InputProblem):
-            if selection.wants(item.article_id, item.source):
-                yield item
-            else:
-                skipped.other += 1
-            continue
-        source = item.origin or item.id
-        if (item.id, item.sha256) in selection.done:
-            skipped.done += 1
-        elif selection.wants(item.id, source, item.sha256):
-            yield item
-        else:
-            skipped.other += 1
-
-
-class RunFiles:
-    """The output file and failure ledger of one `-o out.jsonl` run.
-
-    A fresh run truncates both. `resume` appends, skipping the articles already written;
-    `retry_failures` also limits the run to the articles in the ledger. Either way the ledger
-    is rewritten at the end with what still fails.
-    """
-
-    def __init__(self, output: Path, *, resume: bool = False, retry_failures: bool = False):
-        self.output = output
-        self.ledger_path = ledger_path(output)
-        self.appending = resume or retry_failures
-        self.selection = Selection()
-        self.skipped = Skipped()
-        self.written_ids: set[str] = set()
-        self.written_sources: set[str] = set()
-        self.failed = 0
-        if self.appending:
-            self.selection.done = prepare_resume(output)
-        if retry_failures:
-            self.selection.only_ids, self.selection.only_sources = retry_selection(
-                read_ledger(self.ledger_path)
-            )
-        output.parent.mkdir(parents=True, exist_ok=True)
-        self.stream = output.open("a" if self.appending else "w", encoding="utf-8")
-        self.ledger = LedgerWriter(self.ledger_path, fresh=not self.appending)
-        self.remaining: int | None = None  # ledger entries left after `close`
-
-    def select(self, items: Iterable[Article | InputProblem]) -> Iterator[Article | InputProblem]:
-        return select(items, self.selection, self.skipped)
-
-    def write(self, done: Done) -> None:
-        """One result as one JSON line, flushed: a killed run leaves whole lines."""
-        self.stream.write(done.result.model_dump_json() + "\n")
-        self.stream.flush()
-        self.written_ids.add(done.result.article.id)
-        if done.origin:
-            self.written_sources.add(done.origin)
-
-    def fail(self, failed: Failed) -> None:
-        self.failed += 1
-        self.ledger.record(
-            make_entry(
-                failed.source, failed.article_id, failed.kind, failed.message, failed.attempts
-            )
-        )
-
-    def close(self) -> None:
-        self.stream.close()
-        self.ledger.close()
-        if self.appending:
-            done_ids = {article_id for article_id, _ in self.selection.done} | self.written_ids
-            self.remaining = compact_ledger(self.ledger_path, done_ids, self.written_sources)
-        else:
-            self.remaining = self.failed

@@ -24,7 +24,7 @@ from agent import __version__
 from agent.articles import Article
 from agent.batch.cache import ResponseCache
 from agent.batch.progress import Tally
-from agent.batch.run import Done, prices_of, run_batch
+from agent.batch.run import Done, run_batch
 from agent.errors import UsageError
 from agent.eval.scoring import (
     KINDS,
@@ -182,7 +182,7 @@ async def run_model(
     cache: ResponseCache | None = None,
 ) -> ModelRun:
     """Extract every case with `extractor` (as `sitrep extract` would) and score it."""
-    tally = Tally(prices=prices_of(extractor))
+    tally = Tally(prices=extractor.prices)
     by_id = {c.id: c for c in suite.cases}
     runs: dict[str, CaseRun] = {}
     started = time.monotonic()

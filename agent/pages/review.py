@@ -15,8 +15,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agent.articles import Article
+from agent.articles import Article, read_inputs
 from agent.errors import InputError
+from agent.items import first_error
 from agent.schema import ExtractionResult, Quote
 
 
@@ -56,10 +57,8 @@ def read_results(path: Path) -> tuple[list[ExtractionResult], list[InputError]]:
         try:
             results.append(ExtractionResult.model_validate(record))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "record"
             problems.append(
-                InputError(f"not an extraction result ({loc}: {err['msg']})", source=where)
+                InputError(f"not an extraction result ({first_error(exc, 'record')})", source=where)
             )
     return results, problems
 
@@ -153,3 +152,33 @@ def _quote_problems(result: ExtractionResult, text: str) -> list[str]:
 
 def fits(quote: Quote, text: str) -> bool:
     return quote.start <= quote.end <= len(text) and text[quote.start : quote.end] == quote.text
+
+
+@dataclass
+class ReviewRun:
+    """The results of `sitrep view` matched to their articles, and what went wrong on the way."""
+
+    reviews: list[Review]
+    problems: list[InputError]  # unreadable result records, unreadable inputs, missing texts
+    incomplete: bool  # a result record could not be read or an article is missing or changed
+
+    @property
+    def shown(self) -> int:
+        return sum(1 for r in self.reviews if r.problem is None)
+
+
+def review_results(results: Path, inputs: list[str]) -> ReviewRun:
+    """Read `results` and the articles named by `inputs`, and match them."""
+    found, bad_records = read_results(results)
+    problems = list(bad_records)
+    if not found:
+        return ReviewRun([], problems, True)
+    texts = []
+    for item in read_inputs(article_paths(inputs)):
+        if isinstance(item, Article):
+            texts.append(item)
+        else:
+            problems.append(InputError(item.message, source=item.source))
+    reviews = match_articles(found, texts)
+    missing = [r.problem for r in reviews if r.problem is not None]
+    return ReviewRun(reviews, problems + missing, bool(missing or bad_records))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.articles import Article
+from agent.config import Prices
+from agent.extractors.base import DraftOutcome
 from agent.extractors.rules.causes import find_causes
 from agent.extractors.rules.events import find_events
 from agent.extractors.rules.text import (
@@ -27,7 +29,7 @@ from agent.extractors.rules.text import (
 from agent.grounding import ArticleIndex, Grounder
 from agent.patterns import Caseless
 from agent.quantities import QUALIFIER_WORDS, NumberMention, find_numbers, parse_count
-from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
+from agent.schema import ExtractionDraft, PromptInfo, Usage
 
 __all__ = ["RulesExtractor", "sentences"]
 
@@ -283,12 +285,17 @@ class RulesExtractor:
 
     label = "rules"
     prompt_info: PromptInfo | None = None
+    cache_identity = None  # cheaper to extract again than to look up
+    prices = Prices()
 
     def __init__(self, vague_table: str = "acled") -> None:
         self.vague_table = vague_table
 
     async def extract(self, article: Article) -> DraftOutcome:
         return self.extract_sync(article)
+
+    async def aclose(self) -> None:
+        return None
 
     def extract_sync(self, article: Article, index: ArticleIndex | None = None) -> DraftOutcome:
         index = index or ArticleIndex(article.text)

@@ -1,0 +1,77 @@
+"""One extraction run: inputs -> extractor -> sink, with progress, notes and a tally.
+
+`run_extraction` is what `sitrep extract` calls once its options are parsed. It speaks only
+through the `say` function it is given (the CLI's stderr) and leaves exit codes to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from agent.articles import Article, InputProblem
+from agent.batch.cache import ResponseCache
+from agent.batch.progress import Budget, Tally
+from agent.batch.run import Failed, run_batch
+from agent.batch.sinks import Sink
+from agent.extractors.base import Extractor
+
+
+@dataclass
+class Voice:
+    """How a run talks to the user: `say` prints one line (to stderr)."""
+
+    say: Callable[[str], None]
+    verbose: bool = False  # every warning, not only their count
+    quiet: bool = False  # only failures
+
+
+async def run_extraction(
+    items: Iterable[Article | InputProblem],
+    extractor: Extractor,
+    sink: Sink,
+    *,
+    voice: Voice,
+    tally: Tally,
+    concurrency: int,
+    cache: ResponseCache | None = None,
+    budget: Budget | None = None,
+    keep_order: bool = False,
+    progress: Callable[[Tally], Coroutine[Any, Any, None]] | None = None,
+) -> int:
+    """Extract every input into `sink`; returns the number of inputs that failed.
+
+    The extractor is closed when the run ends, also when it stops on an error.
+    """
+    failures = 0
+    ticker = asyncio.create_task(progress(tally)) if progress is not None else None
+    try:
+        async for outcome in run_batch(
+            items,
+            extractor,
+            concurrency=concurrency,
+            cache=cache,
+            budget=budget,
+            tally=tally,
+            keep_order=keep_order,
+        ):
+            if isinstance(outcome, Failed):
+                failures += 1
+                voice.say(f"sitrep: {outcome.line()}")
+                sink.fail(outcome)
+                continue
+            result = outcome.result
+            if voice.verbose:
+                for warning in result.warnings:
+                    voice.say(f"warning: {result.article.id}: {warning}")
+            elif result.warnings and not voice.quiet:
+                count = len(result.warnings)
+                voice.say(f"note: {result.article.id}: {count} warning(s) in 'warnings'")
+            sink.write(outcome)
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+        await extractor.aclose()
+    return failures

@@ -1,0 +1,243 @@
+"""`sitrep extract`: articles in, grounded results out."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.articles import Article, InputProblem, parse_published, read_inputs
+from agent.batch.cache import open_cache
+from agent.batch.formats import OutputFormat
+from agent.batch.progress import Budget, Tally, progress_line, summary_lines
+from agent.batch.session import Voice, run_extraction
+from agent.batch.sinks import Buffered, open_sink
+from agent.cli.options import (
+    EXIT_FAILED_ITEMS,
+    ConcurrencyOpt,
+    ConfigOpt,
+    ModelOpt,
+    PromptOpt,
+    QuietOpt,
+    VagueOpt,
+    say,
+)
+from agent.config import load_settings
+from agent.extractors.factory import make_extractor
+
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Articles: .txt/.md files, .html pages, .jsonl files (one article per line: "
+        "id, text, optional title, published, source, url), folders, or - for stdin.",
+        show_default=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option("--base-url", help="Override the profile's endpoint.")
+]
+ModeOpt = Annotated[
+    str | None,
+    typer.Option("--mode", help="Override the profile's mode: tools, json_schema, json, md_json."),
+]
+PublishedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--published",
+        help="Publication date YYYY-MM-DD for resolving relative dates (overrides the input's).",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="json (one article, pretty), jsonl (one object per line; the default for "
+        "several articles), table (for humans), csv (one row per casualty figure).",
+    ),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resume",
+        help="With -o out.jsonl: skip the articles already in it (same id and sha256) and "
+        "append the rest.",
+    ),
+]
+RetryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--retry-failures",
+        help="With -o out.jsonl: run again only the articles in out.jsonl.failures.jsonl "
+        "and rewrite that ledger with what still fails.",
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Neither read nor write the response cache (LLM profiles)."),
+]
+MaxRequestsOpt = Annotated[
+    int | None,
+    typer.Option("--max-requests", min=1, help="Start no new article after this many requests."),
+]
+MaxTokensOpt = Annotated[
+    int | None,
+    typer.Option("--max-tokens", min=1, help="Start no new article after this many tokens."),
+]
+MaxCostOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        min=0.0,
+        help="Start no new article once the estimated cost (the profile's "
+        "price_input_per_mtok / price_output_per_mtok) reaches this.",
+    ),
+]
+KeepOrderOpt = Annotated[bool, typer.Option("--keep-order", help="Write results in input order.")]
+ProgressOpt = Annotated[
+    float,
+    typer.Option(
+        "--progress-every",
+        min=0.1,
+        help="Seconds between progress lines on stderr when it is not a terminal.",
+    ),
+]
+
+
+def extract(
+    inputs: InputsArg,
+    model: ModelOpt = None,
+    config: ConfigOpt = None,
+    base_url: BaseUrlOpt = None,
+    mode: ModeOpt = None,
+    prompt: PromptOpt = None,
+    published: PublishedOpt = None,
+    output: OutputOpt = None,
+    fmt: FormatOpt = None,
+    vague_table: VagueOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    resume: ResumeOpt = False,
+    retry_failures: RetryOpt = False,
+    no_cache: NoCacheOpt = False,
+    max_requests: MaxRequestsOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_cost: MaxCostOpt = None,
+    keep_order: KeepOrderOpt = False,
+    progress_every: ProgressOpt = 10.0,
+) -> None:
+    """Extract events, casualty figures and stated causes from articles."""
+    settings = load_settings(config)
+    pub = parse_published(published) if published else None
+    extractor = make_extractor(
+        settings,
+        model,
+        base_url=base_url,
+        mode=mode,
+        prompt_path=prompt,
+        vague_table=vague_table.value if vague_table else None,
+        note=None if quiet else say,
+    )
+    cache = None if no_cache else open_cache(settings, extractor)
+    chosen = fmt or (OutputFormat.json if _single_input(inputs) else OutputFormat.jsonl)
+    try:
+        sink = open_sink(output, chosen, resume=resume, retry_failures=retry_failures)
+    except BaseException:
+        if cache is not None:
+            cache.close()
+        raise
+    items = sink.select(
+        _without_notices(
+            read_inputs(inputs, published=pub, max_chars=settings.max_article_chars), quiet=quiet
+        )
+    )
+    tally = Tally(prices=extractor.prices)
+    budget = None
+    if max_requests is not None or max_tokens is not None or max_cost is not None:
+        budget = Budget(max_requests, max_tokens, max_cost)
+    voice = Voice(say, verbose=verbose, quiet=quiet)
+
+    async def progress(tally: Tally) -> None:
+        await _progress(tally, progress_every)
+
+    try:
+        failures = asyncio.run(
+            run_extraction(
+                items,
+                extractor,
+                sink,
+                voice=voice,
+                tally=tally,
+                concurrency=concurrency or settings.concurrency,
+                cache=cache,
+                budget=budget,
+                keep_order=keep_order,
+                progress=None if quiet else progress,
+            )
+        )
+        if isinstance(sink, Buffered):
+            sink.complete = True
+    except KeyboardInterrupt:
+        tally.interrupted = True
+        raise
+    finally:
+        sink.close()
+        if cache is not None:
+            cache.close()
+        if not quiet:
+            for line in sink.notes():
+                say(line)
+            if _wants_summary(tally, to_file=output is not None):
+                for line in summary_lines(tally):
+                    say(line)
+    if failures:
+        raise typer.Exit(EXIT_FAILED_ITEMS)
+
+
+def _single_input(inputs: list[str]) -> bool:
+    if len(inputs) != 1 or inputs[0] == "-":
+        return False
+    path = Path(inputs[0])
+    return path.is_file() and path.suffix.lower() not in (".jsonl", ".ndjson")
+
+
+def _without_notices(
+    items: Iterable[Article | InputProblem], *, quiet: bool
+) -> Iterator[Article | InputProblem]:
+    """The inputs, less the files passed over on purpose (named on stderr, not failures)."""
+    for item in items:
+        if isinstance(item, InputProblem) and item.notice:
+            if not quiet:
+                say(f"note: {item}")
+            continue
+        yield item
+
+
+def _wants_summary(tally: Tally, *, to_file: bool) -> bool:
+    """A summary for batch runs to a file or a terminal, and for every run stopped early."""
+    if tally.interrupted or tally.stopped_by:
+        return True
+    return tally.finished > 1 and (to_file or sys.stderr.isatty())
+
+
+async def _progress(tally: Tally, every: float) -> None:
+    """A live progress line on a terminal, else a plain line every `every` seconds."""
+    if not sys.stderr.isatty():
+        while True:
+            await asyncio.sleep(every)
+            say(f"progress: {progress_line(tally)}")
+    from rich.console import Console
+
+    with Console(stderr=True).status(progress_line(tally)) as status:
+        while True:
+            await asyncio.sleep(0.25)
+            status.update(progress_line(tally))

@@ -1,0 +1,80 @@
+"""The three kinds of extracted items and the references between them, in one place.
+
+A draft, a result and a gold file all hold `events`, `casualties` and `causes`; casualty
+figures and causes name their event (`event_id`), and a figure may name the larger figure it
+is part of (`part_of`). The checks of those references and the clearing of references to
+dropped items are written here once, for pydantic items and raw JSON objects alike, and used by
+grounding, the LLM extractor's salvage, the gold checker and the scorer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+Kind = Literal["events", "casualties", "causes"]
+KINDS: tuple[Kind, ...] = ("events", "casualties", "causes")
+# (the kind holding the reference, its field, the kind it names)
+REFERENCES: tuple[tuple[Kind, str, Kind], ...] = (
+    ("casualties", "event_id", "events"),
+    ("causes", "event_id", "events"),
+    ("casualties", "part_of", "casualties"),
+)
+_NOUN: dict[Kind, str] = {"events": "event", "casualties": "casualty figure", "causes": "cause"}
+
+Items = (
+    Mapping[Kind, Sequence[Any]] | Mapping[str, Sequence[Any]]
+)  # kind -> items (pydantic models or JSON objects)
+
+
+def field_of(item: Any, name: str) -> Any:
+    """A field of a pydantic item or a JSON object (None when absent)."""
+    if isinstance(item, dict):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def ids_of(items: Items) -> dict[Kind, set[str]]:
+    return {kind: {str(field_of(i, "id")) for i in items.get(kind, ())} for kind in KINDS}
+
+
+def reference_problems(items: Items) -> list[tuple[Kind, int, str]]:
+    """Every reference that names nothing: (kind, index of the item, what is wrong)."""
+    ids = ids_of(items)
+    problems: list[tuple[Kind, int, str]] = []
+    for kind, name, target in REFERENCES:
+        for n, item in enumerate(items.get(kind, ())):
+            ref = field_of(item, name)
+            if ref is None:
+                continue
+            if name == "part_of" and ref == field_of(item, "id"):
+                problems.append((kind, n, "part_of cannot name the figure itself"))
+            elif str(ref) not in ids[target]:
+                problems.append((kind, n, f"{name} {ref!r} names no {_NOUN[target]}"))
+    return problems
+
+
+def clear_references(items: Items, gone: Mapping[Kind, set[str]]) -> list[str]:
+    """Set to None every reference to an item in `gone` (ids of dropped items, by kind); one
+    warning per cleared reference. References never dangle after a drop."""
+    warnings: list[str] = []
+    for kind, name, target in REFERENCES:
+        for item in items.get(kind, ()):
+            ref = field_of(item, name)
+            if ref is None or str(ref) not in gone.get(target, set()):
+                continue
+            warnings.append(f"{field_of(item, 'id')}: cleared {name} {ref!r} (dropped)")
+            if isinstance(item, dict):
+                item[name] = None
+            else:
+                setattr(item, name, None)
+    return warnings
+
+
+def first_error(exc: ValidationError, whole: str = "item") -> str:
+    """pydantic's first error as `location: message` (`whole` names an error of the whole)."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or whole
+    return f"{where}: {err['msg']}"
