@@ -35,7 +35,7 @@ from agent.config import ModelProfile, Settings, resolve_model  # noqa: E402
 from agent.extractors.llm.extractor import LLMExtractor  # noqa: E402
 from agent.extractors.prompts import load_prompt  # noqa: E402
 from agent.extractors.results import extract_article  # noqa: E402
-from tests.fakeserver import FakeServer, Reply, answer  # noqa: E402
+from tests.scripted_server import Reply, ScriptedServer, answer  # noqa: E402
 
 EXTRACTION = {
     "events": [],
@@ -74,7 +74,7 @@ def serve(conn: Connection, requests: Synchronized[int]) -> None:
             requests.value += 1
         return answer(EXTRACTION)
 
-    with FakeServer() as server:
+    with ScriptedServer() as server:
         server.responder = respond
         conn.send(server.base_url)
         while (message := conn.recv()) is not None:

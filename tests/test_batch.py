@@ -10,47 +10,19 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from typer.testing import CliRunner
 
 from agent.batch.ledger import prepare_resume
 from agent.cli import app
-from tests.conftest import EXAMPLE
-from tests.fakeserver import FakeServer, Reply, answer, error
-from tests.test_llm import GOOD
+from tests.helpers import EXAMPLE, good_unless, lines_of, write_batch
+from tests.scripted_server import ScriptedServer
 
 runner = CliRunner()
 
 
-def write_batch(path: Path, ids: list[str], *, bad_line: bool = False) -> Path:
-    """A JSON Lines input: the example article, made distinct per id."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    lines = [json.dumps({"id": i, "text": f"{text}\n\nRef {i}."}) for i in ids]
-    if bad_line:
-        lines.insert(1, '{"id": "broken", "text": ')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def good_unless(*failing: str) -> Any:
-    """A responder: a valid extraction, or HTTP 400 for the articles named."""
-
-    def respond(request: dict[str, Any]) -> Reply:
-        sent = json.dumps(request)
-        if any(f"Ref {i}." in sent for i in failing):
-            return error(400, "rejected for the test")
-        return answer(GOOD)
-
-    return respond
-
-
-def lines_of(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
 def test_failed_articles_go_to_the_ledger_and_the_batch_goes_on(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless("a2")
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2", "a3"], bad_line=True)
@@ -82,7 +54,7 @@ def test_failed_articles_go_to_the_ledger_and_the_batch_goes_on(
 
 
 def test_retry_failures_with_everything_fixed_removes_the_ledger(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless("a1")
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2"])
@@ -140,7 +112,7 @@ def test_resume_needs_an_output_file(tmp_path: Path) -> None:
 
 
 def test_killed_run_resumes_with_every_article_exactly_once(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     server.latency = 0.1

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.conftest import EXAMPLE
+from tests.helpers import EXAMPLE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -14,8 +14,8 @@ from agent.articles import Article
 from agent.batch.cache import ResponseCache, cache_key, default_cache_path
 from agent.cli import app
 from agent.errors import ConfigError
-from tests.fakeserver import FakeServer
-from tests.test_batch import good_unless, lines_of, write_batch
+from tests.helpers import good_unless, lines_of, write_batch
+from tests.scripted_server import ScriptedServer
 
 runner = CliRunner()
 
@@ -25,7 +25,7 @@ def extract_args(inputs: Path, out: Path, config: Path) -> list[str]:
 
 
 def test_second_run_sends_no_requests(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2", "a3"])
@@ -51,7 +51,7 @@ def test_second_run_sends_no_requests(
 
 
 def test_no_cache_sends_requests_again(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     inputs = write_batch(tmp_path / "in.jsonl", ["a1"])
@@ -64,7 +64,7 @@ def test_no_cache_sends_requests_again(
 
 
 def test_same_text_under_another_id_is_a_hit_with_its_own_article_info(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     out = tmp_path / "out.jsonl"
@@ -87,9 +87,9 @@ def test_key_covers_the_settings_but_never_the_api_key() -> None:
 
 
 def test_llm_identity_leaves_out_the_key(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
-    from tests.test_llm import make
+    from tests.helpers import make
 
     identity = make(server, tmp_path).cache_identity
     assert "canary" not in json.dumps(identity)
@@ -103,7 +103,7 @@ def test_default_path_honours_config_then_xdg(tmp_path: Path) -> None:
     assert default_cache_path(None, {}).parts[-3:] == (".cache", "sitrep", "cache.sqlite")
 
 
-def test_cache_stats_and_clear(server: FakeServer, fake_config: Path, tmp_path: Path) -> None:
+def test_cache_stats_and_clear(server: ScriptedServer, fake_config: Path, tmp_path: Path) -> None:
     server.responder = good_unless()
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2"])
     assert (
@@ -125,7 +125,7 @@ def test_rules_are_not_cached(tmp_path: Path) -> None:
 
 
 def test_two_processes_share_the_cache(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     server.latency = 0.02

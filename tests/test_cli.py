@@ -10,9 +10,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.conftest import EXAMPLE
-from tests.fakeserver import FakeServer, answer
-from tests.test_llm import GOOD
+from tests.helpers import EXAMPLE, GOOD
+from tests.scripted_server import ScriptedServer, answer
 
 runner = CliRunner()
 
@@ -29,7 +28,7 @@ def test_extract_example_with_no_key_uses_rules_and_says_so() -> None:
         assert text[q["start"] : q["end"]] == q["text"]
 
 
-def test_extract_with_profile_pointing_at_server(server: FakeServer, fake_config: Path) -> None:
+def test_extract_with_profile_pointing_at_server(server: ScriptedServer, fake_config: Path) -> None:
     server.script(answer(GOOD))
     result = runner.invoke(
         app, ["extract", str(EXAMPLE), "--model", "fake", "--config", str(fake_config)]

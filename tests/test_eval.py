@@ -16,8 +16,8 @@ from agent.cli import app
 from agent.errors import UsageError
 from agent.eval.evaluate import check_gates, parse_threshold
 from agent.eval.suite import load_case
-from tests.conftest import ROOT
-from tests.fakeserver import FakeServer, Reply, answer
+from tests.helpers import ROOT
+from tests.scripted_server import Reply, ScriptedServer, answer
 
 runner = CliRunner()
 CASES = ROOT / "evals" / "cases"
@@ -48,7 +48,7 @@ def small_suite(tmp_path: Path) -> Path:
     return tmp_path / "suite"
 
 
-def serve_gold(server: FakeServer, suite: Path, perturb: str | None = None) -> None:
+def serve_gold(server: ScriptedServer, suite: Path, perturb: str | None = None) -> None:
     """Answer each request with the gold of the case whose article it carries."""
     drafts = {}
     for folder in sorted((suite / "cases").iterdir()):
@@ -78,7 +78,7 @@ def run_eval(*args: str) -> Any:
 
 
 def test_gold_answers_score_one_and_pass_gates(
-    server: FakeServer, fake_config: Path, small_suite: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, small_suite: Path, tmp_path: Path
 ) -> None:
     serve_gold(server, small_suite)
     out = tmp_path / "out"
@@ -98,7 +98,7 @@ def test_gold_answers_score_one_and_pass_gates(
 
 
 def test_one_perturbed_answer_shows_the_drop_and_fails_the_gate(
-    server: FakeServer, fake_config: Path, small_suite: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, small_suite: Path, tmp_path: Path
 ) -> None:
     serve_gold(server, small_suite, perturb="c02-syria-idlib-airstrikes")
     out = tmp_path / "out"
@@ -167,7 +167,7 @@ def test_missing_and_stale_predictions_are_not_scorable(small_suite: Path, tmp_p
 
 
 def test_two_models_side_by_side_and_baseline_drop(
-    server: FakeServer, fake_config: Path, small_suite: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, small_suite: Path, tmp_path: Path
 ) -> None:
     serve_gold(server, small_suite)
     first = run_eval(str(small_suite), "-m", "fake", "-m", "rules", "--config",
@@ -280,7 +280,7 @@ def test_html_report_has_charts_articles_and_escapes(small_suite: Path, tmp_path
 
 
 def test_a_model_that_fails_every_article_is_not_scorable_not_wrong(
-    server: FakeServer, fake_config: Path, small_suite: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, small_suite: Path, tmp_path: Path
 ) -> None:
     server.responder = lambda request: Reply(status=503, body={"error": {"message": "down"}})
     gate = ["--fail-under", "casualties.f1=0.5"]

@@ -10,7 +10,7 @@ import ast
 import re
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 TEST_NAME = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
 EXIT_CODE = re.compile(r"(?:0|2|3|4|130)(?:, or (?:0|2|3|4|130))?|any")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.eval.suite import REQUIRED_TAGS, check_suite, load_suite
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SUITE = ROOT / "evals" / "cases"
 runner = CliRunner()

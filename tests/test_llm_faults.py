@@ -20,16 +20,22 @@ from agent.errors import (
     TransportError,
     TruncatedError,
 )
-from tests.conftest import EXAMPLE, write_config
-from tests.fakeserver import FakeServer, Reply, answer, closed_port, completion, error, prose
-from tests.test_batch import lines_of, write_batch
-from tests.test_llm import GOOD, article, make, run
+from tests.helpers import EXAMPLE, GOOD, article, lines_of, make, run, write_batch, write_config
+from tests.scripted_server import (
+    Reply,
+    ScriptedServer,
+    answer,
+    closed_port,
+    completion,
+    error,
+    prose,
+)
 
 runner = CliRunner()
 
 
 def test_malformed_json_is_reasked_then_fails_as_invalid_response(
-    server: FakeServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.script(answer('{"events": [,]}'), answer('{"events": [,]}'))
     with pytest.raises(ResponseError) as caught:
@@ -38,7 +44,7 @@ def test_malformed_json_is_reasked_then_fails_as_invalid_response(
     assert len(server.requests) == 2
 
 
-def test_fenced_json_in_json_mode_is_recovered(server: FakeServer, tmp_path: Path) -> None:
+def test_fenced_json_in_json_mode_is_recovered(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(answer(GOOD, fenced=True), answer(GOOD, fenced=True))
     result = run(make(server, tmp_path, mode="json", max_reasks=1), article())
     assert len(result.casualties) == 3
@@ -46,26 +52,28 @@ def test_fenced_json_in_json_mode_is_recovered(server: FakeServer, tmp_path: Pat
     assert any("mode md_json reads them at once" in w for w in result.warnings)
 
 
-def test_refusal_in_prose_is_a_refusal(server: FakeServer, tmp_path: Path) -> None:
+def test_refusal_in_prose_is_a_refusal(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(prose("I'm sorry, I can't help with that."), prose("I'm sorry, I can't."))
     with pytest.raises(RefusalError):
         run(make(server, tmp_path, max_reasks=1), article())
 
 
-def test_finish_reason_length_is_truncated(server: FakeServer, tmp_path: Path) -> None:
+def test_finish_reason_length_is_truncated(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(answer(GOOD, finish_reason="length"))
     with pytest.raises(TruncatedError, match="max_output_tokens"):
         run(make(server, tmp_path), article())
 
 
-def test_missing_usage_counts_requests_and_zero_tokens(server: FakeServer, tmp_path: Path) -> None:
+def test_missing_usage_counts_requests_and_zero_tokens(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
     server.script(answer(GOOD, with_usage=False))
     result = run(make(server, tmp_path), article())
     assert result.usage.requests == 1
     assert result.usage.prompt_tokens == 0
 
 
-def test_empty_choices_fails_cleanly(server: FakeServer, tmp_path: Path) -> None:
+def test_empty_choices_fails_cleanly(server: ScriptedServer, tmp_path: Path) -> None:
     def empty(request: dict[str, object]) -> dict[str, object]:
         body = completion(request, content="{}")
         body["choices"] = []
@@ -76,33 +84,37 @@ def test_empty_choices_fails_cleanly(server: FakeServer, tmp_path: Path) -> None
         run(make(server, tmp_path, max_reasks=1), article())
 
 
-def test_context_length_400_says_so(server: FakeServer, tmp_path: Path) -> None:
+def test_context_length_400_says_so(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(error(400, "This model's maximum context length is 8192 tokens"))
     with pytest.raises(ContextLengthError, match="context window"):
         run(make(server, tmp_path), article())
     assert len(server.requests) == 1
 
 
-def test_retry_after_over_limit_fails_without_waiting(server: FakeServer, tmp_path: Path) -> None:
+def test_retry_after_over_limit_fails_without_waiting(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
     server.script(error(429, "slow", {"retry-after": "3600"}))
     with pytest.raises(RateLimitError, match="asked to wait 3600 s"):
         run(make(server, tmp_path), article())
 
 
-def test_retry_after_ms_is_honoured(server: FakeServer, tmp_path: Path) -> None:
+def test_retry_after_ms_is_honoured(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(error(429, "slow", {"retry-after-ms": "300"}), answer(GOOD))
     run(make(server, tmp_path), article())
     assert server.requests[1].at - server.requests[0].at >= 0.28
 
 
-def test_connection_closed_mid_response_then_success(server: FakeServer, tmp_path: Path) -> None:
+def test_connection_closed_mid_response_then_success(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
     server.script(Reply(close=True), answer(GOOD))
     result = run(make(server, tmp_path), article())
     assert len(result.casualties) == 3
 
 
 def test_connection_closed_on_every_attempt_is_a_transport_error(
-    server: FakeServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.script(Reply(close=True), Reply(close=True))
     with pytest.raises(
@@ -113,14 +125,14 @@ def test_connection_closed_on_every_attempt_is_a_transport_error(
     assert "after 2 attempts" in str(caught.value)
 
 
-def test_read_timeout_is_a_transport_error(server: FakeServer, tmp_path: Path) -> None:
+def test_read_timeout_is_a_transport_error(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(Reply(delay=2.0), Reply(delay=2.0))
     with pytest.raises(TransportError, match=r"no answer within timeout_s=0\.5"):
         run(make(server, tmp_path, timeout_s=0.5, max_attempts=2), article())
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_error_then_success(server: FakeServer, tmp_path: Path, status: int) -> None:
+def test_server_error_then_success(server: ScriptedServer, tmp_path: Path, status: int) -> None:
     server.script(error(status, "upstream trouble"), answer(GOOD))
     result = run(make(server, tmp_path), article())
     assert len(result.casualties) == 3
@@ -128,7 +140,7 @@ def test_server_error_then_success(server: FakeServer, tmp_path: Path, status: i
     assert result.usage.requests == 2
 
 
-def test_no_tool_call_is_reasked_then_recovered(server: FakeServer, tmp_path: Path) -> None:
+def test_no_tool_call_is_reasked_then_recovered(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(prose("The ambush killed at least 27 government troops."), answer(GOOD))
     result = run(make(server, tmp_path), article())
     assert "No tool calls or function call found" in server.requests[1].text()
@@ -136,7 +148,7 @@ def test_no_tool_call_is_reasked_then_recovered(server: FakeServer, tmp_path: Pa
 
 
 def test_no_tool_call_never_fixed_fails_as_invalid_response(
-    server: FakeServer, tmp_path: Path
+    server: ScriptedServer, tmp_path: Path
 ) -> None:
     server.script(prose("27 troops were killed."), prose("27 troops were killed."))
     with pytest.raises(ResponseError) as caught:
@@ -153,7 +165,7 @@ def schema_invalid() -> dict[str, Any]:
     return data
 
 
-def test_schema_invalid_fields_are_reasked(server: FakeServer, tmp_path: Path) -> None:
+def test_schema_invalid_fields_are_reasked(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(answer(schema_invalid()), answer(GOOD))
     result = run(make(server, tmp_path), article())
     reask = server.requests[1].text()
@@ -163,7 +175,9 @@ def test_schema_invalid_fields_are_reasked(server: FakeServer, tmp_path: Path) -
     assert result.warnings == []
 
 
-def test_schema_invalid_items_never_fixed_are_dropped(server: FakeServer, tmp_path: Path) -> None:
+def test_schema_invalid_items_never_fixed_are_dropped(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
     server.script(answer(schema_invalid()), answer(schema_invalid()))
     result = run(make(server, tmp_path, max_reasks=1), article())
     assert [c.group for c in result.casualties] == ["members of an Iran-backed militia"]
@@ -175,7 +189,7 @@ def test_schema_invalid_items_never_fixed_are_dropped(server: FakeServer, tmp_pa
 
 
 def test_connection_refused_fails_each_article_and_the_batch_goes_on(
-    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", "sk-test")
     endpoint = f"http://127.0.0.1:{closed_port()}/v1"
@@ -199,7 +213,7 @@ def test_connection_refused_fails_each_article_and_the_batch_goes_on(
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_auth_error_stops_the_run_with_exit_4(
-    server: FakeServer, fake_config: Path, tmp_path: Path, status: int
+    server: ScriptedServer, fake_config: Path, tmp_path: Path, status: int
 ) -> None:
     server.responder = lambda request: error(status, "invalid api key")
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2", "a3"])
@@ -215,7 +229,7 @@ def test_auth_error_stops_the_run_with_exit_4(
 
 
 def test_auth_error_exit_4_in_a_real_process(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = lambda request: error(401, "invalid api key")
     command = [sys.executable, "-m", "agent", "extract", str(EXAMPLE), "-m", "fake"]
@@ -234,7 +248,9 @@ def test_auth_error_exit_4_in_a_real_process(
     ]
 
 
-def test_number_never_supported_by_its_quote_is_dropped(server: FakeServer, tmp_path: Path) -> None:
+def test_number_never_supported_by_its_quote_is_dropped(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
     wrong = copy.deepcopy(GOOD)
     wrong["casualties"][0]["low"] = 72
     server.script(answer(wrong), answer(wrong))

@@ -6,7 +6,7 @@ import tomllib
 from importlib.resources import files
 
 from agent.extractors.prompts import load_prompt
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_every_package_of_agent_is_listed_for_the_wheel() -> None:

@@ -19,10 +19,8 @@ from agent.batch.progress import Budget, Tally
 from agent.cli import app
 from agent.config import Prices
 from agent.schema import Usage
-from tests.conftest import write_config
-from tests.fakeserver import FakeServer, Reply, answer
-from tests.test_batch import good_unless, lines_of, write_batch
-from tests.test_llm import GOOD
+from tests.helpers import GOOD, good_unless, lines_of, write_batch, write_config
+from tests.scripted_server import Reply, ScriptedServer, answer
 
 runner = CliRunner()
 
@@ -36,7 +34,7 @@ def batch_args(inputs: Path, out: Path, config: Path, *extra: str) -> list[str]:
     [("--max-requests", "2", 2), ("--max-tokens", "200", 2), ("--max-cost", "0.25", 3)],
 )
 def test_budget_stops_new_articles_and_resume_finishes(
-    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str, value: str,
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str, value: str,
     finished: int,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("FAKE_KEY", "sk-test")
@@ -59,7 +57,7 @@ def test_budget_stops_new_articles_and_resume_finishes(
 
 
 def test_summary_counts_ok_failed_cached_requests_tokens_and_cost(
-    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", "sk-test")
     config = write_config(
@@ -103,7 +101,7 @@ def test_tally_and_budget() -> None:
 
 
 def test_keep_order_writes_in_input_order(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     def respond(request: dict[str, Any]) -> Reply:
         reply = answer(GOOD)
@@ -123,7 +121,7 @@ def test_keep_order_writes_in_input_order(
 
 
 def test_ctrl_c_stops_cleanly_with_summary_and_exit_130(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     server.latency = 0.1
@@ -155,7 +153,7 @@ def test_ctrl_c_stops_cleanly_with_summary_and_exit_130(
 
 
 def test_progress_lines_when_stderr_is_not_a_terminal(
-    server: FakeServer, fake_config: Path, tmp_path: Path
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
 ) -> None:
     server.responder = good_unless()
     server.latency = 0.1

@@ -24,7 +24,7 @@ from agent.eval.scoring import (
 from agent.eval.suite import EvalCase, load_case, load_suite
 from agent.extractors.results import build_result
 from agent.extractors.rules.extractor import RulesExtractor
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CASES = ROOT / "evals" / "cases"
 C01 = CASES / "c01-syria-badia-ambush"

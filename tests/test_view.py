@@ -19,7 +19,7 @@ from agent.pages.markup import Html, bar_chart, esc, page, script_hash, table
 from agent.pages.review import article_paths, match_articles, read_results
 from agent.pages.review_page import SCRIPT, Span, highlight, render_review, segments
 from agent.schema import ArticleInfo, CasualtyFigure, Event, ExtractionResult, Quote, StatedCause
-from tests.conftest import EXAMPLE, ROOT
+from tests.helpers import EXAMPLE, ROOT
 
 runner = CliRunner()
 

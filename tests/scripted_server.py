@@ -139,7 +139,7 @@ class _Server(ThreadingHTTPServer):
         return
 
 
-class FakeServer:
+class ScriptedServer:
     """The scripted server. Use as a context manager, or start()/stop()."""
 
     def __init__(self) -> None:
@@ -163,7 +163,7 @@ class FakeServer:
         with self._lock:
             self.queue.extend(replies)
 
-    def start(self) -> FakeServer:
+    def start(self) -> ScriptedServer:
         self._thread.start()
         return self
 
@@ -171,7 +171,7 @@ class FakeServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> ScriptedServer:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
