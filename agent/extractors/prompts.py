@@ -59,9 +59,20 @@ class Prompt:
         return "\n\n".join(parts)
 
 
+def _shipped(name: str) -> Traversable:
+    """A prompt file installed with the package."""
+    try:
+        return files("agent.prompts") / name
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "this installation of sitrep lacks its prompt files (package agent.prompts): "
+            "reinstall it"
+        ) from exc
+
+
 def load_prompt(path: str | Path | None = None) -> Prompt:
     """Read a prompt file (TOML: name, version, instructions, [[examples]])."""
-    file: Path | Traversable = Path(path) if path else files("agent.prompts") / DEFAULT_PROMPT
+    file = Path(path) if path else _shipped(DEFAULT_PROMPT)
     try:
         raw = file.read_bytes()
         data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
