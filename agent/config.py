@@ -7,6 +7,7 @@ the environment variable that holds one (`api_key_env`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from agent.errors import ConfigError
 from agent.items import first_error
@@ -46,13 +47,16 @@ class ModelProfile(BaseModel):
 
     name: str = ""
     provider: Literal["openai"] = "openai"
-    model: str
+    model: str = Field(min_length=1)
     base_url: str | None = None
-    api_key_env: str | None = "OPENAI_API_KEY"
+    # The NAME of the environment variable holding the key. Unset: OPENAI_API_KEY for OpenAI's
+    # endpoint, no key for any other (a local server gets a placeholder, never the user's
+    # OpenAI key). "" means no key.
+    api_key_env: str | None = None
     mode: Mode = "tools"
-    temperature: float = 0.0
-    max_output_tokens: int | None = 4096
-    timeout_s: float = 60.0
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_output_tokens: int | None = Field(default=4096, ge=16)
+    timeout_s: float = Field(default=60.0, gt=0)
     max_reasks: int = Field(default=2, ge=0, le=10)
     # transport retries (429, 5xx, timeouts, connection errors)
     max_attempts: int = Field(default=4, ge=1, le=20)
@@ -63,9 +67,37 @@ class ModelProfile(BaseModel):
     price_output_per_mtok: float = 0.0
     concurrency: int | None = Field(default=None, ge=1, le=512)
 
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlparse(value.strip())
+        if url.scheme not in ("http", "https") or not url.hostname:
+            hint = f"; write http://{value.strip()}" if "://" not in value else ""
+            raise ValueError(f"base_url {value!r} is not an http:// or https:// URL{hint}")
+        return value.strip()
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(
+                f"api_key_env names an environment variable (such as OPENAI_API_KEY), not "
+                f"{value[:4]}...: keys never live in the config"
+            )
+        return value
+
     @property
     def endpoint(self) -> str:
         return self.base_url or OPENAI_URL
+
+    @property
+    def key_env(self) -> str | None:
+        """The variable the key is read from, if any (see `api_key_env`)."""
+        if self.api_key_env is not None:
+            return self.api_key_env or None
+        return "OPENAI_API_KEY" if self.endpoint == OPENAI_URL else None
 
     @property
     def label(self) -> str:
@@ -75,12 +107,6 @@ class ModelProfile(BaseModel):
     @property
     def prices(self) -> Prices:
         return Prices(self.price_input_per_mtok, self.price_output_per_mtok)
-
-    @property
-    def needs_key(self) -> bool:
-        """A remote endpoint needs a key; a local server usually accepts any."""
-        host = urlparse(self.endpoint).hostname or ""
-        return self.api_key_env is not None and host not in ("localhost", "127.0.0.1", "::1")
 
 
 class Settings(BaseModel):
@@ -184,7 +210,12 @@ def resolve_model(
         profile = settings.models[chosen].model_copy()
     elif chosen.startswith("openai/") and len(chosen) > len("openai/"):
         model_id = chosen.split("/", 1)[1]
-        profile = ModelProfile(name="openai", model=model_id, base_url=env.get("OPENAI_BASE_URL"))
+        profile = ModelProfile(
+            name="openai",
+            model=model_id,
+            base_url=env.get("OPENAI_BASE_URL") or None,
+            api_key_env="OPENAI_API_KEY",
+        )
     else:
         known = ", ".join(sorted([RULES, AUTO, *settings.models])) or RULES
         raise ConfigError(
@@ -199,14 +230,21 @@ def resolve_model(
         updates["mode"] = mode
     if updates:
         profile = profile.model_copy(update=updates)
-    key = env.get(profile.api_key_env) if profile.api_key_env else None
+    variable = profile.key_env
+    key = env.get(variable) if variable else None
+    if variable and not key:
+        raise ConfigError(
+            f"profile {profile.name!r} needs an API key: ${variable} is not set (export it, "
+            "or name another variable in api_key_env; --model rules works offline)"
+        )
     return ResolvedModel(profile=profile, api_key=SecretStr(key) if key else None, note=note)
 
 
 def profile_status(profile: ModelProfile, env: Mapping[str, str]) -> tuple[bool, str]:
     """Whether a profile is usable here, and why; never shows the key itself."""
-    if profile.api_key_env and env.get(profile.api_key_env):
-        return True, f"key in ${profile.api_key_env}"
-    if not profile.needs_key:
-        return True, "local endpoint, no key needed"
-    return False, f"${profile.api_key_env} is not set"
+    variable = profile.key_env
+    if variable is None:
+        return True, "no key needed"
+    if env.get(variable):
+        return True, f"key in ${variable}"
+    return False, f"${variable} is not set"

@@ -55,7 +55,7 @@ def api_error(
         return cls(message, profile=profile.name, endpoint=profile.endpoint, status=status)
 
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        key = f"${profile.api_key_env}" if profile.api_key_env else "the key"
+        key = f"${profile.key_env}" if profile.key_env else "the key (api_key_env)"
         return err(ModelAuthError, f"authentication failed (HTTP {status}) for {at}: check {key}")
     if isinstance(exc, openai.RateLimitError):
         return err(RateLimitError, f"rate limited (HTTP 429) by {at} {tries}")
