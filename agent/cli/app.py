@@ -1,5 +1,5 @@
-"""The `sitrep` command line: the Typer app, its commands, and the one place errors become
-exit codes.
+"""The `sitrep` command line: the Typer app and its commands (errors become exit codes in
+`group.SitrepGroup`).
 
 Exit codes: 0 all good; 1 a gate or check failed; 2 usage or config error; 3 some input or
 article could not be extracted (the others were); 4 the run stopped on an authentication
@@ -9,38 +9,18 @@ error; 130 interrupted.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer._click.core import Context  # typer bundles its own click
 
 from agent import __version__
 from agent.cli.cache import cache_app
 from agent.cli.eval import eval_command
 from agent.cli.extract import extract
 from agent.cli.gold import gold_app
+from agent.cli.group import SitrepCommand, SitrepGroup
 from agent.cli.models import models
-from agent.cli.options import say
 from agent.cli.view import view
-from agent.errors import AgentError
-
-EXIT_INTERRUPTED = 130
-
-
-class SitrepGroup(typer.core.TyperGroup):
-    """Runs a command; an `AgentError` becomes one line on stderr and its exit code, Ctrl-C
-    becomes exit 130. No command catches these itself."""
-
-    def invoke(self, ctx: Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except AgentError as exc:
-            say(f"sitrep: {exc}")
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            say("sitrep: interrupted")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-
 
 app = typer.Typer(
     name="sitrep",
@@ -52,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help is plain text: no [markup] swallowed, nothing cut off
 )
 
 
@@ -76,9 +57,9 @@ def main(
     instructor_log.propagate = False
 
 
-app.command()(extract)
-app.command()(view)
-app.command()(models)
-app.command("eval")(eval_command)
+app.command(cls=SitrepCommand)(extract)
+app.command(cls=SitrepCommand)(view)
+app.command(cls=SitrepCommand)(models)
+app.command("eval", cls=SitrepCommand)(eval_command)
 app.add_typer(gold_app, name="gold")
 app.add_typer(cache_app, name="cache")

@@ -32,33 +32,41 @@ from agent.extractors.factory import make_extractor
 InputsArg = Annotated[
     list[str],
     typer.Argument(
+        metavar="INPUT...",
         help="Articles: .txt/.md files, .html pages, .jsonl files (one article per line: "
         "id, text, optional title, published, source, url), folders, or - for stdin.",
         show_default=False,
     ),
 ]
 BaseUrlOpt = Annotated[
-    str | None, typer.Option("--base-url", help="Override the profile's endpoint.")
+    str | None, typer.Option("--base-url", metavar="URL", help="Override the profile's endpoint.")
 ]
 ModeOpt = Annotated[
     str | None,
-    typer.Option("--mode", help="Override the profile's mode: tools, json_schema, json, md_json."),
+    typer.Option(
+        "--mode",
+        metavar="MODE",
+        help="Override the profile's mode: tools, json_schema, json, md_json.",
+    ),
 ]
 PublishedOpt = Annotated[
     str | None,
     typer.Option(
         "--published",
+        metavar="DATE",
         help="Publication date YYYY-MM-DD for resolving relative dates (overrides the input's).",
     ),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout."),
 ]
 FormatOpt = Annotated[
     OutputFormat | None,
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="json (one article, pretty), jsonl (one object per line; the default for "
         "several articles), table (for humans), csv (one row per casualty figure).",
     ),
@@ -86,17 +94,22 @@ NoCacheOpt = Annotated[
 ]
 MaxRequestsOpt = Annotated[
     int | None,
-    typer.Option("--max-requests", min=1, help="Start no new article after this many requests."),
+    typer.Option(
+        "--max-requests", min=1, metavar="N", help="Start no new article after this many requests."
+    ),
 ]
 MaxTokensOpt = Annotated[
     int | None,
-    typer.Option("--max-tokens", min=1, help="Start no new article after this many tokens."),
+    typer.Option(
+        "--max-tokens", min=1, metavar="N", help="Start no new article after this many tokens."
+    ),
 ]
 MaxCostOpt = Annotated[
     float | None,
     typer.Option(
         "--max-cost",
         min=0.0,
+        metavar="AMOUNT",
         help="Start no new article once the estimated cost (the profile's "
         "price_input_per_mtok / price_output_per_mtok) reaches this.",
     ),
@@ -107,6 +120,7 @@ ProgressOpt = Annotated[
     typer.Option(
         "--progress-every",
         min=0.1,
+        metavar="SECONDS",
         help="Seconds between progress lines on stderr when it is not a terminal.",
     ),
 ]

@@ -9,13 +9,16 @@ from typing import Annotated
 import typer
 
 from agent.cli.eval import write_report_files
+from agent.cli.group import SitrepCommand
 from agent.cli.options import Split, say
 from agent.output import atomic_write_text
 
-gold_app = typer.Typer(help="The gold suite of hand-annotated cases.", no_args_is_help=True)
+gold_app = typer.Typer(
+    help="The gold suite of hand-annotated cases.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
-@gold_app.command("check")
+@gold_app.command("check", cls=SitrepCommand)
 def gold_check(
     suite: Annotated[Path, typer.Argument(help="Folder of cases (evals/cases/<id>/...).")] = Path(
         "evals/cases"
@@ -37,7 +40,7 @@ def gold_check(
     say(f"gold check: {count} case(s), no problems")
 
 
-@gold_app.command("agree")
+@gold_app.command("agree", cls=SitrepCommand)
 def gold_agree(
     second: Annotated[
         Path, typer.Argument(help="Second annotations: <folder>/<case-id>/gold.json.")
@@ -61,7 +64,7 @@ def gold_agree(
         write_report_files(report, report_dir, quiet=False)
 
 
-@gold_app.command("inputs")
+@gold_app.command("inputs", cls=SitrepCommand)
 def gold_inputs(
     suite: Annotated[
         Path, typer.Argument(help="The suite: a folder holding cases/, or the cases.")

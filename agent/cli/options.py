@@ -31,6 +31,7 @@ ConfigOpt = Annotated[
     str | None,
     typer.Option(
         "--config",
+        metavar="FILE",
         help="TOML config with model profiles (else $SITREP_CONFIG, ./sitrep.toml, "
         "~/.config/sitrep/config.toml).",
     ),
@@ -40,18 +41,25 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         "-m",
+        metavar="NAME",
         help="A profile name from the config, openai/<model-id>, 'rules' (offline) or 'auto' "
         "(OpenAI when OPENAI_API_KEY is set, else rules).",
     ),
 ]
-PromptOpt = Annotated[str | None, typer.Option("--prompt", help="Use another prompt file (TOML).")]
+PromptOpt = Annotated[
+    str | None, typer.Option("--prompt", metavar="FILE", help="Use another prompt file (TOML).")
+]
 VagueOpt = Annotated[
     VagueTable | None,
-    typer.Option("--vague-table", help="Numbers for vague words: acled (default) or isaf."),
+    typer.Option(
+        "--vague-table", metavar="TABLE", help="Numbers for vague words: acled (default) or isaf."
+    ),
 ]
 ConcurrencyOpt = Annotated[
     int | None,
-    typer.Option("--concurrency", "-j", min=1, max=512, help="Articles in flight at once."),
+    typer.Option(
+        "--concurrency", "-j", min=1, max=512, metavar="N", help="Articles in flight at once."
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 

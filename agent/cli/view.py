@@ -35,6 +35,7 @@ def view(
         typer.Option(
             "--articles",
             "-a",
+            metavar="INPUT",
             help="The articles the results were extracted from, matched by id and checked by "
             "sha256: the inputs of `sitrep extract` (files, .jsonl, folders) or eval case "
             "folders (evals/cases/<id>/article.txt answers to <id>).",
@@ -43,9 +44,11 @@ def view(
     ] = None,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="The HTML page to write."),
+        typer.Option("--output", "-o", metavar="FILE", help="The HTML page to write."),
     ] = Path("sitrep-view.html"),
-    title: Annotated[str | None, typer.Option("--title", help="The page's title.")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="The page's title.")
+    ] = None,
 ) -> None:
     """Write one self-contained HTML page to review results: highlighted quotes and tables.
 
