@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -29,6 +29,10 @@ from agent.errors import AgentError, UsageError
 from agent.extractors.base import Extractor, make_extractor
 from agent.output import atomic_write_text
 from agent.schema import ExtractionResult
+
+if TYPE_CHECKING:
+    from agent.eval.evaluate import Evaluation
+    from agent.eval.report import EvalReport
 
 app = typer.Typer(
     name="sitrep",
@@ -567,167 +571,162 @@ class Split(StrEnum):
     all = "all"
 
 
+SuiteArg = Annotated[
+    Path, typer.Argument(help="The suite: a folder holding cases/ and suite.toml, or the cases.")
+]
+EvalModelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="A model to run and score (repeat to compare): a profile, openai/<id>, "
+        "'rules' or 'auto'.",
+    ),
+]
+PredictionsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--predictions",
+        help="Score extractions made earlier (JSON Lines from `sitrep extract`) instead of "
+        "calling a model; repeatable.",
+    ),
+]
+EvalSplitOpt = Annotated[
+    Split | None,
+    typer.Option(
+        "--split",
+        help="Which cases: dev, test or all. Default: the split suite.toml names (the one "
+        "its gates were measured on), else all.",
+    ),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="Only cases carrying this tag (repeat: all of them)."),
+]
+EvalNoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
+]
+ReportDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report-dir", help="Write report.json, summary.md and junit.xml into this folder."
+    ),
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Write a self-contained HTML report: charts per model and every article's "
+        "matched, missed and spurious items.",
+    ),
+]
+FailUnderOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fail-under",
+        help="A gate METRIC=VALUE, e.g. casualties.f1=0.8 (repeatable; adds to or "
+        "overrides the suite.toml gates, on any split).",
+    ),
+]
+NoSuiteGatesOpt = Annotated[
+    bool, typer.Option("--no-suite-gates", help="Ignore the [gates] of suite.toml.")
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="An earlier report.json: fail when a gated metric fell by more than --max-drop.",
+    ),
+]
+MaxDropOpt = Annotated[
+    float, typer.Option("--max-drop", min=0.0, help="Allowed drop against --baseline.")
+]
+
+
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    suite: Annotated[
-        Path,
-        typer.Argument(help="The suite: a folder holding cases/ and suite.toml, or the cases."),
-    ] = Path("evals"),
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            "-m",
-            help="A model to run and score (repeat to compare): a profile, openai/<id>, "
-            "'rules' or 'auto'.",
-        ),
-    ] = None,
-    predictions: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--predictions",
-            help="Score extractions made earlier (JSON Lines from `sitrep extract`) instead of "
-            "calling a model; repeatable.",
-        ),
-    ] = None,
-    split: Annotated[Split, typer.Option("--split", help="Which cases: dev, test or all.")] = (
-        Split.all
-    ),
-    tag: Annotated[
-        list[str] | None,
-        typer.Option("--tag", help="Only cases carrying this tag (repeat: all of them)."),
-    ] = None,
+    suite: SuiteArg = Path("evals"),
+    model: EvalModelOpt = None,
+    predictions: PredictionsOpt = None,
+    split: EvalSplitOpt = None,
+    tag: TagOpt = None,
     config: ConfigOpt = None,
     prompt: PromptOpt = None,
     vague_table: VagueOpt = None,
     concurrency: ConcurrencyOpt = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Neither read nor write the response cache.")
-    ] = False,
-    report_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--report-dir",
-            help="Write report.json, summary.md and junit.xml into this folder.",
-        ),
-    ] = None,
-    html: Annotated[
-        Path | None,
-        typer.Option(
-            "--html",
-            help="Write a self-contained HTML report: charts per model and every article's "
-            "matched, missed and spurious items.",
-        ),
-    ] = None,
-    fail_under: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-under",
-            help="A gate METRIC=VALUE, e.g. casualties.f1=0.8 (repeatable; adds to or "
-            "overrides the suite.toml gates).",
-        ),
-    ] = None,
-    no_suite_gates: Annotated[
-        bool, typer.Option("--no-suite-gates", help="Ignore the [gates] of suite.toml.")
-    ] = False,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(
-            "--baseline",
-            help="An earlier report.json: fail when a gated metric fell by more than --max-drop.",
-        ),
-    ] = None,
-    max_drop: Annotated[
-        float,
-        typer.Option("--max-drop", min=0.0, help="Allowed drop against --baseline."),
-    ] = 0.02,
+    no_cache: EvalNoCacheOpt = False,
+    report_dir: ReportDirOpt = None,
+    html: HtmlOpt = None,
+    fail_under: FailUnderOpt = None,
+    no_suite_gates: NoSuiteGatesOpt = False,
+    baseline: BaselineOpt = None,
+    max_drop: MaxDropOpt = 0.02,
     quiet: QuietOpt = False,
 ) -> None:
     """Score models (or earlier predictions) against the gold suite; gate on the metrics.
 
     Exit 0 when every gate passes, 1 when a gate fails, 2 on usage or config errors.
     """
-    from agent.eval.evaluate import (
-        build_report,
-        check_gates,
-        load_baseline,
-        open_suite,
-        parse_threshold,
-        read_predictions,
-        run_model,
-    )
-    from agent.eval.report import terminal_table
+    from agent.eval.evaluate import EvalRequest, evaluate
+    from agent.eval.gates import GateFlags
 
-    command = _command_line(ctx)
+    wanted = list(model or []) or ([] if predictions else ["auto"])
     try:
         settings = load_settings(config)
-        chosen = open_suite(suite, split.value, tag or [])
-        thresholds = {} if no_suite_gates else dict(chosen.gates)
-        thresholds.update(parse_threshold(t) for t in fail_under or [])
-        before = load_baseline(baseline) if baseline else None
-    except AgentError as exc:
-        _fail(exc)
-    runs = []
-    wanted = list(model or [])
-    if not wanted and not predictions:
-        wanted = ["auto"]
-    for name in wanted:
-        try:
-            extractor = make_extractor(
+        extractors = [
+            make_extractor(
                 settings,
                 name,
                 prompt_path=prompt,
                 vague_table=vague_table.value if vague_table else None,
                 note=None if quiet else _say,
             )
-            cache = None if no_cache else _open_cache(settings, extractor)
-        except AgentError as exc:
-            _fail(exc)
-
-        async def one(extractor: Extractor, cache: ResponseCache | None) -> Any:
-            try:
-                return await run_model(
-                    chosen, extractor, concurrency=concurrency or settings.concurrency, cache=cache
-                )
-            finally:
-                await _close(extractor)
-
-        try:
-            run = asyncio.run(one(extractor, cache))
-        except AgentError as exc:
-            _fail(exc)
-        except KeyboardInterrupt:
-            _say("sitrep: interrupted")
-            raise typer.Exit(130) from None
-        finally:
-            if cache is not None:
-                cache.close()
-        runs.append(run)
-    for path in predictions or []:
-        try:
-            run, problems = read_predictions(chosen, path)
-        except AgentError as exc:
-            _fail(exc)
-        for problem in problems:
-            _say(f"sitrep: {problem}")
-        runs.append(run)
-    for run in runs:
-        for case_run in run.runs:
-            if case_run.score is None and not quiet:
-                _say(f"not scorable: {run.label}: {case_run.case.id}: {case_run.error}")
-    report = build_report(chosen, runs, command=command)
-    try:
-        failures = check_gates(report, thresholds, before, max_drop)
+            for name in wanted
+        ]
     except AgentError as exc:
         _fail(exc)
-    report["gates"] = {
-        "thresholds": thresholds,
-        "baseline": str(baseline) if baseline else None,
-        "max_drop": max_drop if baseline else None,
-        "failures": failures,
-        "passed": not failures,
-    }
+    request = EvalRequest(
+        suite=suite,
+        split=split.value if split else None,
+        tags=tuple(tag or ()),
+        predictions=tuple(predictions or ()),
+        gates=GateFlags(tuple(fail_under or ()), not no_suite_gates, baseline, max_drop),
+        concurrency=concurrency or settings.concurrency,
+        command=_command_line(ctx),
+    )
+    cache = None
+    if not no_cache:  # one cache for every model whose answers are worth keeping
+        cache = next(filter(None, (_open_cache(settings, e) for e in extractors)), None)
+    try:
+        evaluation = asyncio.run(evaluate(request, extractors, cache=cache))
+    except AgentError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        _say("sitrep: interrupted")
+        raise typer.Exit(130) from None
+    finally:
+        if cache is not None:
+            cache.close()
+    _render_evaluation(evaluation, report_dir=report_dir, html=html, quiet=quiet)
+
+
+def _render_evaluation(
+    evaluation: Evaluation, *, report_dir: Path | None, html: Path | None, quiet: bool
+) -> None:
+    """The table on stdout, the reports asked for, notes and gates on stderr; exit 1 on a
+    failed gate."""
+    from agent.eval.writers import terminal_table
+
+    report = evaluation.report
+    for problem in evaluation.problems:
+        _say(f"sitrep: {problem}")
+    for line in [] if quiet else evaluation.notes:
+        _say(f"note: {line}")
+    for entry in [] if quiet else report.models:
+        for case in entry.cases:
+            if case.error is not None:
+                _say(f"not scorable: {entry.model}: {case.id}: {case.error.message}")
     typer.echo(terminal_table(report), nl=False)
     if report_dir is not None:
         _write_reports(report, report_dir, quiet=quiet)
@@ -740,17 +739,19 @@ def eval_command(
             _fail(UsageError(f"cannot write {html}: {exc.strerror or exc}"))
         if not quiet:
             _say(f"wrote {html}")
-    if failures:
-        for line in failures:
+    gates = report.gates
+    if gates is not None and gates.failures:
+        for line in gates.failures:
             _say(f"gate failed: {line}")
         raise typer.Exit(1)
-    if thresholds and not quiet:
-        _say(f"gates: {len(thresholds)} passed" + (" (and the baseline)" if before else ""))
+    if gates is not None and gates.thresholds and not quiet:
+        with_baseline = " (and the baseline)" if gates.baseline else ""
+        _say(f"gates: {len(gates.thresholds)} passed{with_baseline}")
 
 
-def _write_reports(report: dict[str, Any], folder: Path, *, quiet: bool) -> None:
+def _write_reports(report: EvalReport, folder: Path, *, quiet: bool) -> None:
     """report.json, summary.md and junit.xml in `folder`, each named on stderr."""
-    from agent.eval.report import write_reports
+    from agent.eval.writers import write_reports
 
     try:
         for path in write_reports(report, folder):
@@ -792,16 +793,15 @@ def gold_check(
 
     Exit 0 when the suite is clean, 1 when any problem is found (each on one line).
     """
-    from agent.eval.suite import check_suite, load_suite
+    from agent.eval.suite import check_gold
 
-    problems = check_suite(suite)
-    for line in problems:
+    checked = check_gold(suite)
+    for line in checked.problems:
         typer.echo(line)
-    count = len(load_suite(suite)) if suite.is_dir() else 0
-    if problems:
-        _say(f"gold check: {len(problems)} problem(s) in {count} case(s)")
+    if checked.problems:
+        _say(f"gold check: {len(checked.problems)} problem(s) in {checked.cases} case(s)")
         raise typer.Exit(1)
-    _say(f"gold check: {count} case(s), no problems")
+    _say(f"gold check: {checked.cases} case(s), no problems")
 
 
 @gold_app.command("agree")
@@ -818,14 +818,13 @@ def gold_agree(
     ] = None,
 ) -> None:
     """Inter-annotator agreement: score a second annotation against the gold, as a model."""
-    from agent.eval.evaluate import build_report, open_suite, read_second_annotation
-    from agent.eval.report import terminal_table
+    from agent.eval.evaluate import agree
+    from agent.eval.writers import terminal_table
 
     try:
-        chosen, run = read_second_annotation(open_suite(suite), second)
+        report = agree(suite, second, command=f"sitrep gold agree {second} --suite {suite}")
     except AgentError as exc:
         _fail(exc)
-    report = build_report(chosen, [run], command=f"sitrep gold agree {second} --suite {suite}")
     typer.echo(terminal_table(report), nl=False)
     if report_dir is not None:
         _write_reports(report, report_dir, quiet=False)
@@ -850,15 +849,14 @@ def gold_inputs(
     """
     import json
 
-    from agent.eval.evaluate import case_article, open_suite
+    from agent.eval.evaluate import suite_articles
 
     try:
-        chosen = open_suite(suite, split.value)
+        articles = suite_articles(suite, split.value)
     except AgentError as exc:
         _fail(exc)
     lines = []
-    for case in chosen.cases:
-        article = case_article(case)
+    for article in articles:
         record = {
             "id": article.id,
             "text": article.text,
