@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.errors import UsageError
-from agent.eval.evaluate import check_gates, parse_threshold
+from agent.eval.gates import drop_failures, gate_failures, parse_threshold
 from agent.eval.suite import load_case
 from tests.helpers import ROOT
 from tests.scripted_server import Reply, ScriptedServer, answer
@@ -232,13 +232,14 @@ def test_gate_helpers() -> None:
     assert parse_threshold("casualties.f1=0.8") == ("casualties.f1", 0.8)
     with pytest.raises(UsageError):
         parse_threshold("=0.8")
-    report = {"models": [{"model": "m", "metrics": {"a.f1": 0.5, "b.f1": None}}]}
-    assert check_gates(report, {"a.f1": 0.5}) == []
-    assert check_gates(report, {"a.f1": 0.6}) == ["m: a.f1 0.5000 < 0.6 (short by 0.1000)"]
-    assert check_gates(report, {"b.f1": 0.1}) == ["m: b.f1 not measured (gate 0.1)"]
-    baseline = {"models": [{"model": "m", "metrics": {"a.f1": 0.53}}]}
-    assert check_gates(report, {"a.f1": 0.0}, baseline, max_drop=0.05) == []
-    assert check_gates(report, {"a.f1": 0.0}, baseline, max_drop=0.02) == [
+    metrics = {"a.f1": 0.5, "b.f1": None}
+    assert gate_failures("m", metrics, {"a.f1": 0.5}) == []
+    assert gate_failures("m", metrics, {"a.f1": 0.6}) == ["m: a.f1 0.5000 < 0.6 (short by 0.1000)"]
+    assert gate_failures("m", metrics, {"b.f1": 0.1}) == ["m: b.f1 not measured (gate 0.1)"]
+    baseline = {"a.f1": 0.53}
+    assert gate_failures("m", metrics, {"a.f1": 0.0}) == []
+    assert drop_failures("m", metrics, baseline, ["a.f1"], max_drop=0.05) == []
+    assert drop_failures("m", metrics, baseline, ["a.f1"], max_drop=0.02) == [
         "m: a.f1 fell from 0.5300 to 0.5000 (by 0.0300; allowed 0.02)"
     ]
 

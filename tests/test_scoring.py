@@ -10,18 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.eval.evaluate import case_article
-from agent.eval.scoring import (
-    KINDS,
-    match_items,
-    same_name,
-    same_place,
-    score_case,
-    summarize,
-    token_f1,
-    within_tolerance,
-)
-from agent.eval.suite import EvalCase, load_case, load_suite
+from agent.eval.compare import same_name, same_place, token_f1, within_tolerance
+from agent.eval.matching import match_items
+from agent.eval.metrics import summarize
+from agent.eval.scoring import score_case
+from agent.eval.suite import KINDS, EvalCase, case_article, load_case, load_suite
 from agent.extractors.results import build_result
 from agent.extractors.rules.extractor import RulesExtractor
 from tests.helpers import ROOT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,45 +21,51 @@ gold_app = typer.Typer(
 
 @gold_app.command("check", cls=SitrepCommand)
 def gold_check(
-    suite: Annotated[Path, typer.Argument(help="Folder of cases (evals/cases/<id>/...).")] = Path(
-        "evals/cases"
-    ),
+    suite: Annotated[
+        Path, typer.Argument(metavar="CASES", help="Folder of cases (evals/cases/<id>/...).")
+    ] = Path("evals/cases"),
 ) -> None:
     """Check every gold file: schema, quotes in the article, numbers in their quotes, ids, tags.
 
     Exit 0 when the suite is clean, 1 when any problem is found (each on one line).
     """
-    from agent.eval.suite import check_suite, load_suite
+    from agent.eval.suite import check_gold
 
-    problems = check_suite(suite)
-    for line in problems:
+    checked = check_gold(suite)
+    for line in checked.problems:
         typer.echo(line)
-    count = len(load_suite(suite)) if suite.is_dir() else 0
-    if problems:
-        say(f"gold check: {len(problems)} problem(s) in {count} case(s)")
+    if checked.problems:
+        say(f"gold check: {len(checked.problems)} problem(s) in {checked.cases} case(s)")
         raise typer.Exit(1)
-    say(f"gold check: {count} case(s), no problems")
+    say(f"gold check: {checked.cases} case(s), no problems")
 
 
 @gold_app.command("agree", cls=SitrepCommand)
 def gold_agree(
     second: Annotated[
-        Path, typer.Argument(help="Second annotations: <folder>/<case-id>/gold.json.")
+        Path,
+        typer.Argument(metavar="SECOND", help="Second annotations: <folder>/<case-id>/gold.json."),
     ] = Path("evals/agreement"),
     suite: Annotated[
-        Path, typer.Option("--suite", help="The suite holding the first (gold) annotation.")
+        Path,
+        typer.Option(
+            "--suite", metavar="SUITE", help="The suite holding the first (gold) annotation."
+        ),
     ] = Path("evals"),
     report_dir: Annotated[
         Path | None,
-        typer.Option("--report-dir", help="Write report.json, summary.md and junit.xml here."),
+        typer.Option(
+            "--report-dir",
+            metavar="DIR",
+            help="Write report.json, summary.md and junit.xml here.",
+        ),
     ] = None,
 ) -> None:
     """Inter-annotator agreement: score a second annotation against the gold, as a model."""
-    from agent.eval.evaluate import build_report, open_suite, read_second_annotation
-    from agent.eval.report import terminal_table
+    from agent.eval.evaluate import agree
+    from agent.eval.writers import terminal_table
 
-    chosen, run = read_second_annotation(open_suite(suite), second)
-    report = build_report(chosen, [run], command=f"sitrep gold agree {second} --suite {suite}")
+    report = agree(suite, second, command=f"sitrep gold agree {second} --suite {suite}")
     typer.echo(terminal_table(report), nl=False)
     if report_dir is not None:
         write_report_files(report, report_dir, quiet=False)
@@ -67,13 +74,15 @@ def gold_agree(
 @gold_app.command("inputs", cls=SitrepCommand)
 def gold_inputs(
     suite: Annotated[
-        Path, typer.Argument(help="The suite: a folder holding cases/, or the cases.")
+        Path,
+        typer.Argument(metavar="SUITE", help="The suite: a folder holding cases/, or the cases."),
     ] = Path("evals"),
-    split: Annotated[Split, typer.Option("--split", help="Which cases: dev, test or all.")] = (
-        Split.all
-    ),
+    split: Annotated[
+        Split, typer.Option("--split", metavar="SPLIT", help="Which cases: dev, test or all.")
+    ] = Split.all,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
     ] = None,
 ) -> None:
     """The suite's articles as JSON Lines inputs for `sitrep extract` (id, text, title, ...).
@@ -81,14 +90,10 @@ def gold_inputs(
     Extract them with any model, commit the output, and `sitrep eval --predictions` scores it
     without calling a model.
     """
-    import json
+    from agent.eval.evaluate import suite_articles
 
-    from agent.eval.evaluate import case_article, open_suite
-
-    chosen = open_suite(suite, split.value)
     lines = []
-    for case in chosen.cases:
-        article = case_article(case)
+    for article in suite_articles(suite, split.value):
         record = {
             "id": article.id,
             "text": article.text,

@@ -1,201 +1,229 @@
-"""Eval report writers: a terminal table, JSON, a Markdown summary, JUnit XML.
+"""The eval report (`report.json`) as typed models: what a run measured, written and read back.
 
-All of them read the report dict built by `agent.eval.evaluate.build_report`; none computes a
-metric of its own.
+`EvalReport` holds the suite it ran on, one `ModelEntry` per model (metrics, counts, per tag,
+usage, and a `CaseEntry` per article with a `KindEntry` per item kind: every match, miss and
+spurious item and the fields that differ) and the `Gates` it was held to. Every writer (JSON,
+Markdown, JUnit, HTML) reads these attributes; `load_report` reads a report back through the
+same models (a baseline), refusing a file of another report version.
+
+Metric names are data (`casualties.f1`, ...), so metrics, counts and error sizes are mappings
+from a metric name to its value; everything else is a field.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree as ET
+from typing import Any, Literal
 
-from agent.eval.scoring import FIELD_ORDER, KINDS
-from agent.output import atomic_write_text
-
-ROWS = (
-    ("events", ("f1", "precision", "recall", "f1_article_mean", *FIELD_ORDER["events"])),
-    ("casualties", ("f1", "precision", "recall", "f1_article_mean", *FIELD_ORDER["casualties"])),
-    ("causes", ("f1", "precision", "recall", "f1_article_mean", *FIELD_ORDER["causes"])),
-    ("totals", ("killed_exact", "killed_within_tol")),
-    ("grounding", ("rate",)),
-    ("articles", ("scorable_rate",)),
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_serializer,
+    model_validator,
 )
-SUMMARY_METRICS = ("events.f1", "casualties.f1", "causes.f1", "casualties.interval_exact",
-                   "casualties.reported_by", "causes.certainty", "totals.killed_exact",
-                   "grounding.rate")  # fmt: skip
+
+from agent.errors import UsageError
+from agent.schema import PromptInfo
+
+REPORT_VERSION = 1  # bump when a field changes meaning or shape
+Outcome = Literal["correct", "wrong", "not_scorable"]
+MetricValues = dict[str, float | None]
 
 
-def _num(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
-def metric_rows(report: dict[str, Any]) -> list[list[str]]:
-    """[metric, value per model...] rows, then usage and case outcomes."""
-    models = report["models"]
-    rows: list[list[str]] = []
-    for group, names in ROWS:
-        for name in names:
-            key = f"{group}.{name}"
-            rows.append([key, *(_num(m["metrics"].get(key)) for m in models)])
-    for outcome in ("correct", "wrong", "not_scorable"):
-        key = f"articles.{outcome}"
-        rows.append([key, *(str(m["counts"].get(key, 0)) for m in models)])
-    rows.append(["requests", *(str(m["usage"]["requests"]) for m in models)])
-    rows.append(
-        [
-            "tokens (prompt/completion)",
-            *(f"{m['usage']['prompt_tokens']}/{m['usage']['completion_tokens']}" for m in models),
-        ]
-    )
-    rows.append(["cost (estimated)", *(f"{m['usage']['cost']:.4f}" for m in models)])
-    rows.append(["time (s)", *(f"{m['usage']['wall_s']:.1f}" for m in models)])
-    return rows
+class SuiteInfo(_Model):
+    path: str
+    digest: str
+    split: str
+    tags: list[str]
+    cases: int
 
 
-def terminal_table(report: dict[str, Any]) -> str:
-    """A plain-text table: one row per metric, one column per model."""
-    header = ["metric", *(m["model"] for m in report["models"])]
-    rows = [header, *metric_rows(report)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:], widths[1:],
-                                                                         strict=True))]  # fmt: skip
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    suite = report["suite"]
-    lines.append("")
-    lines.append(
-        f"suite {suite['path']} split {suite['split']}: {suite['cases']} case(s), "
-        f"digest {suite['digest'][:12]}"
-    )
-    return "\n".join(lines) + "\n"
+class MatchEntry(_Model):
+    """A predicted item matched to a required gold item, and the fields where they differ."""
+
+    gold: str | None
+    predicted: str | None
+    similarity: float
+    differences: list[str]
 
 
-def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+class OptionalMatch(_Model):
+    """A predicted item matched to an optional gold item: neither rewarded nor punished."""
+
+    gold: str | None
+    predicted: str | None
+    similarity: float
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+class KindItems(_Model):
+    """One line describing each item (by id), gold and predicted."""
+
+    gold: dict[str, str]
+    predicted: dict[str, str]
 
 
-def summary_markdown(report: dict[str, Any], *, worst: int = 5) -> str:
-    """A summary fit for a pull-request comment."""
-    models = report["models"]
-    suite = report["suite"]
-    out = [
-        "## sitrep eval",
-        "",
-        f"Suite `{suite['path']}` (split `{suite['split']}`, {suite['cases']} cases, digest "
-        f"`{suite['digest'][:12]}`), schema {report['schema_version']}, sitrep "
-        f"{report['sitrep_version']}, {report['created']}.",
-        "",
-    ]
-    gates = report.get("gates") or {}
-    if gates:
-        failures = gates.get("failures", [])
-        out.append(
-            "**Gates: passed.**"
-            if not failures
-            else f"**Gates: {len(failures)} failed.**\n\n" + "\n".join(f"- {f}" for f in failures)
+class KindEntry(_Model):
+    """One item kind of one article: counts, matches, misses, spurious items, differences."""
+
+    tp: int
+    fp: int
+    fn: int
+    f1: float
+    matches: list[MatchEntry]
+    optional_matches: list[OptionalMatch]
+    missed: list[str | None]
+    spurious: list[str | None]
+    differences: list[str]
+    items: KindItems
+
+
+class CaseError(_Model):
+    kind: str | None
+    message: str | None
+
+
+class CaseTotals(_Model):
+    killed_gold: int
+    killed_predicted: int
+
+
+class CaseGrounding(_Model):
+    grounded: int
+    predicted: int
+
+
+class CaseEntry(_Model):
+    """One article under one model: scored (`kinds`, `totals`, `grounding`) or not (`error`)."""
+
+    id: str
+    outcome: Outcome
+    tags: list[str]
+    error: CaseError | None = None
+    kinds: dict[str, KindEntry] | None = None
+    totals: CaseTotals | None = None
+    grounding: CaseGrounding | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_what_applies(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        optional = ("error", "kinds", "totals", "grounding")
+        return {k: v for k, v in data.items() if k not in optional or v is not None}
+
+    def differences(self) -> list[str]:
+        """Every difference of the article, kind by kind."""
+        return [d for kind in (self.kinds or {}).values() for d in kind.differences]
+
+
+class TagEntry(_Model):
+    """The main metrics over the cases carrying one tag (written flat: `cases` beside them)."""
+
+    cases: int
+    metrics: MetricValues
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {"cases": data["cases"], **data["metrics"]}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "metrics" not in data:
+            return {"cases": data.get("cases"), "metrics": {k: v for k, v in data.items()
+                                                           if k != "cases"}}  # fmt: skip
+        return data
+
+
+class ModelUsage(_Model):
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float
+    wall_s: float
+
+
+class ModelEntry(_Model):
+    """Everything measured for one model: metrics, per tag, counts, cost, every case."""
+
+    model: str
+    source: str
+    prompt: PromptInfo | None
+    metrics: MetricValues
+    counts: dict[str, int]
+    errors: MetricValues
+    per_tag: dict[str, TagEntry]
+    usage: ModelUsage
+    cases: list[CaseEntry]
+
+
+class Gates(_Model):
+    """The gates a run was held to and what failed (one line per failed gate and model)."""
+
+    thresholds: dict[str, float]
+    baseline: str | None
+    max_drop: float | None
+    failures: list[str]
+    passed: bool
+
+
+class EvalReport(_Model):
+    report_version: int = REPORT_VERSION
+    sitrep_version: str
+    schema_version: str
+    created: str
+    command: str
+    suite: SuiteInfo
+    models: list[ModelEntry]
+    gates: Gates | None = None  # None (written `{}`): the run was held to no gates
+
+    @field_serializer("gates")
+    def _gates(self, gates: Gates | None) -> dict[str, Any]:
+        return gates.model_dump(mode="json") if gates is not None else {}
+
+    @field_validator("gates", mode="before")
+    @classmethod
+    def _no_gates(cls, value: Any) -> Any:
+        return None if value == {} else value
+
+
+def report_json(report: EvalReport) -> str:
+    """The report as written to `report.json` (indented, UTF-8 kept as is)."""
+    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def load_report(path: Path, *, role: str = "baseline") -> EvalReport:
+    """Read a `report.json` back; a one-line `UsageError` when it is not one of this version.
+
+    A report written before `report_version` existed has the version-1 layout and is read.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {role} ({exc.strerror or exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: the {role} is not a JSON report ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+        raise UsageError(f"{path}: the {role} is not a sitrep eval report (no 'models')")
+    version = data.get("report_version", 1)
+    if version != REPORT_VERSION:
+        raise UsageError(
+            f"{path}: the {role} is an eval report of version {version!r}; this sitrep reads "
+            f"version {REPORT_VERSION} (make the {role} again with this sitrep)"
         )
-        out.append("")
-    header = ["metric", *(_md_cell(m["model"]) for m in models)]
-    out.append("| " + " | ".join(header) + " |")
-    out.append("|" + "---|" * len(header))
-    for row in metric_rows(report):
-        out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
-    out.append("")
-    for model in models:
-        prompt = model.get("prompt")
-        described = (
-            f"prompt {prompt['name']} v{prompt['version']} (`{prompt['sha256'][:12]}`)"
-            if prompt
-            else "no prompt"
-        )
-        out.append(f"### {_md_cell(model['model'])}: {described}")
-        out.append("")
-        out.append("| tag | cases | " + " | ".join(SUMMARY_METRICS[:4]) + " |")
-        out.append("|---|---|" + "---|" * 4)
-        for tag, values in model["per_tag"].items():
-            cells = [_num(values.get(k)) for k in SUMMARY_METRICS[:4]]
-            out.append(f"| {tag} | {values['cases']} | " + " | ".join(cells) + " |")
-        out.append("")
-        ranked = sorted(
-            (c for c in model["cases"] if c["outcome"] != "correct"),
-            key=lambda c: -sum(len(k["differences"]) for k in c.get("kinds", {}).values()),
-        )
-        if ranked:
-            out.append(f"Articles with the most differences (of {len(ranked)} not perfect):")
-            out.append("")
-            for case in ranked[:worst]:
-                out.append(f"- `{case['id']}`: {_case_line(case)}")
-            out.append("")
-    out.append(f"Command: `{report['command']}`")
-    return "\n".join(out) + "\n"
-
-
-def _case_line(case: dict[str, Any]) -> str:
-    if case["outcome"] == "not_scorable":
-        error = case["error"]
-        return f"not scorable ({error['kind']}: {error['message']})"
-    diffs = [d for k in KINDS for d in case["kinds"][k]["differences"]]
-    shown = "; ".join(_md_cell(d) for d in diffs[:3])
-    more = f" (+{len(diffs) - 3} more)" if len(diffs) > 3 else ""
-    return shown + more
-
-
-def junit_xml(report: dict[str, Any]) -> str:
-    """JUnit XML: one test case per article and item kind, per model."""
-    suites = ET.Element("testsuites", name="sitrep eval")
-    for model in report["models"]:
-        cases = model["cases"]
-        suite = ET.SubElement(suites, "testsuite", name=f"sitrep eval {model['model']}")
-        failures = errors = 0
-        for case in cases:
-            for kind in KINDS:
-                test = ET.SubElement(
-                    suite, "testcase", classname=f"{model['model']}.{case['id']}", name=kind
-                )
-                if case["outcome"] == "not_scorable":
-                    errors += 1
-                    error = case["error"]
-                    ET.SubElement(
-                        test, "error", type=str(error["kind"]), message=str(error["message"])
-                    )
-                    continue
-                diffs = case["kinds"][kind]["differences"]
-                if diffs:
-                    failures += 1
-                    node = ET.SubElement(
-                        test, "failure", type="mismatch", message=f"{len(diffs)} difference(s)"
-                    )
-                    node.text = "\n".join(diffs)
-        suite.set("tests", str(len(cases) * len(KINDS)))
-        suite.set("failures", str(failures))
-        suite.set("errors", str(errors))
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
-
-
-def write_reports(report: dict[str, Any], folder: Path) -> list[Path]:
-    """report.json, summary.md and junit.xml in `folder` (created); the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in (
-        ("report.json", to_json(report)),
-        ("summary.md", summary_markdown(report)),
-        ("junit.xml", junit_xml(report)),
-    ):
-        path = folder / name
-        atomic_write_text(path, text)
-        written.append(path)
-    return written
+    try:
+        return EvalReport.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise UsageError(
+            f"{path}: the {role} is not a sitrep eval report ({where}: {err['msg']})"
+        ) from None

@@ -2,19 +2,25 @@
 
 A case is a folder `evals/cases/<id>/` with `article.txt`, `case.json`, `gold.json` and
 `notes.md` (see evals/GUIDELINES.md). Gold items have the contract's shapes, quotes without
-offsets (the checker finds them), and may be marked `"optional": true`.
+offsets (the checker finds them), and may be marked `"optional": true`. A suite folder holds
+`cases/` and `suite.toml` (its gates, and the split they were measured on).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tomllib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from agent.articles import Article
+from agent.errors import UsageError
 from agent.grounding import ArticleIndex, interval_problem, number_problem
 
 REQUIRED_TAGS = (
@@ -26,6 +32,8 @@ REQUIRED_TAGS = (
 MIN_CASES_PER_TAG = 3
 CASE_FILES = ("article.txt", "case.json", "gold.json", "notes.md")
 KINDS = ("events", "casualties", "causes")
+SPLITS = ("dev", "test", "all")
+SUITE_CONFIG = "suite.toml"
 
 
 @dataclass
@@ -95,52 +103,68 @@ def ground_gold(case: EvalCase) -> None:
             if item.get("id") in seen:
                 case.problems.append(f"{where}: duplicate id")
             seen.add(str(item.get("id")))
-            quotes = item.get("evidence")
-            quote_list = quotes if isinstance(quotes, list) else [quotes]
-            aligned: list[dict[str, Any]] = []
-            for quote in quote_list:
-                qtext = quote.get("text") if isinstance(quote, dict) else None
-                span = index.find(qtext) if isinstance(qtext, str) else None
-                if span is None:
-                    case.problems.append(f"{where}: quote does not occur in the article: {qtext!r}")
-                    aligned.append({"text": str(qtext), "start": 0, "end": 0})
-                else:
-                    aligned.append({"text": span.text, "start": span.start, "end": span.end})
-            item["evidence"] = aligned if isinstance(quotes, list) else aligned[0]
+            problems = _ground_item(item, index)
             body = {k: v for k, v in item.items() if k != "optional"}
             try:
                 models[kind].model_validate(body)
             except ValidationError as exc:
                 err = exc.errors()[0]
                 loc = ".".join(str(p) for p in err["loc"])
-                case.problems.append(f"{where}: {loc}: {err['msg']}")
+                problems.append(f"{loc}: {err['msg']}")
             if kind == "casualties":
-                problem = interval_problem(
-                    item.get("low"), item.get("high"), item.get("qualifier", "")
-                )
-                if problem is None and aligned[0]["end"]:
-                    problem = number_problem(
-                        aligned[0]["text"],
-                        count_text=str(item.get("count_text", "")),
-                        low=item.get("low"),
-                        high=item.get("high"),
-                        qualifier=str(item.get("qualifier")),
-                    )
-                if problem:
-                    case.problems.append(f"{where}: {problem}")
-    event_ids = {e.get("id") for e in case.gold["events"]}
-    figure_ids = {c.get("id") for c in case.gold["casualties"]}
+                problems += _figure_problems(item)
+            case.problems += [f"{where}: {problem}" for problem in problems]
+    case.problems += _dangling_references(case.gold)
+
+
+def _ground_item(item: dict[str, Any], index: ArticleIndex) -> list[str]:
+    """Fill the offsets of the item's quotes; a quote not in the article is a problem."""
+    problems = []
+    quotes = item.get("evidence")
+    quote_list = quotes if isinstance(quotes, list) else [quotes]
+    aligned: list[dict[str, Any]] = []
+    for quote in quote_list:
+        qtext = quote.get("text") if isinstance(quote, dict) else None
+        span = index.find(qtext) if isinstance(qtext, str) else None
+        if span is None:
+            problems.append(f"quote does not occur in the article: {qtext!r}")
+            aligned.append({"text": str(qtext), "start": 0, "end": 0})
+        else:
+            aligned.append({"text": span.text, "start": span.start, "end": span.end})
+    item["evidence"] = aligned if isinstance(quotes, list) else aligned[0]
+    return problems
+
+
+def _figure_problems(item: dict[str, Any]) -> list[str]:
+    """A casualty figure's interval, and its numbers written in its (aligned) quote."""
+    problem = interval_problem(item.get("low"), item.get("high"), item.get("qualifier", ""))
+    evidence = item["evidence"]
+    quote = (evidence[0] if evidence else None) if isinstance(evidence, list) else evidence
+    if problem is None and quote and quote["end"]:
+        problem = number_problem(
+            quote["text"],
+            count_text=str(item.get("count_text", "")),
+            low=item.get("low"),
+            high=item.get("high"),
+            qualifier=str(item.get("qualifier")),
+        )
+    return [problem] if problem else []
+
+
+def _dangling_references(gold: dict[str, list[dict[str, Any]]]) -> list[str]:
+    problems = []
+    event_ids = {e.get("id") for e in gold["events"]}
+    figure_ids = {c.get("id") for c in gold["casualties"]}
     for kind in ("casualties", "causes"):
-        for item in case.gold[kind]:
+        for item in gold[kind]:
             ref = item.get("event_id")
             if ref is not None and ref not in event_ids:
-                case.problems.append(
-                    f"gold.json {kind}[{item.get('id')}]: event_id {ref!r} dangles"
-                )
-    for item in case.gold["casualties"]:
+                problems.append(f"gold.json {kind}[{item.get('id')}]: event_id {ref!r} dangles")
+    for item in gold["casualties"]:
         ref = item.get("part_of")
         if ref is not None and (ref not in figure_ids or ref == item.get("id")):
-            case.problems.append(f"gold.json casualties[{item.get('id')}]: part_of {ref!r} dangles")
+            problems.append(f"gold.json casualties[{item.get('id')}]: part_of {ref!r} dangles")
+    return problems
 
 
 def load_suite(
@@ -155,10 +179,18 @@ def load_suite(
     return cases
 
 
-def check_suite(folder: Path) -> list[str]:
+@dataclass(frozen=True)
+class GoldCheck:
+    """What `sitrep gold check` found: the cases read and every problem, one line each."""
+
+    cases: int
+    problems: list[str]
+
+
+def check_gold(folder: Path) -> GoldCheck:
     """Every problem of the suite, one line each, prefixed with the case id."""
     if not folder.is_dir():
-        return [f"{folder}: not a folder of cases"]
+        return GoldCheck(0, [f"{folder}: not a folder of cases"])
     cases = load_suite(folder)
     problems = [f"{c.id}: {p}" for c in cases for p in c.problems]
     for case in cases:
@@ -177,4 +209,104 @@ def check_suite(folder: Path) -> list[str]:
                 f"suite: tag {tag!r} is on {counts[tag]} case(s); at least {MIN_CASES_PER_TAG} "
                 "are required"
             )
-    return problems
+    return GoldCheck(len(cases), problems)
+
+
+def check_suite(folder: Path) -> list[str]:
+    """Every problem of the suite (see `check_gold`)."""
+    return check_gold(folder).problems
+
+
+# --- a suite folder: its cases and its settings -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuiteSettings:
+    """`suite.toml`: the gates every model must reach, and the split they were measured on
+    (None: they hold on any split)."""
+
+    gates: dict[str, float] = field(default_factory=dict)
+    split: str | None = None
+
+
+@dataclass(frozen=True)
+class Suite:
+    path: Path  # the folder of cases
+    cases: list[EvalCase]
+    split: str  # the split selected: dev, test or all
+    tags: tuple[str, ...]
+    settings: SuiteSettings = field(default_factory=SuiteSettings)
+
+    @property
+    def digest(self) -> str:
+        return suite_digest(self.cases)
+
+
+def open_suite(where: Path, split: str | None = None, tags: Iterable[str] = ()) -> Suite:
+    """The cases under `where` (an `evals/` folder holding `cases/`, or the cases folder).
+
+    With no `split`, the split `suite.toml` names (the one its gates were measured on), else all.
+    """
+    cases_dir = where / "cases" if (where / "cases").is_dir() else where
+    if not cases_dir.is_dir():
+        raise UsageError(f"{where}: no such suite folder")
+    settings = read_settings(where, cases_dir)
+    split = split or settings.split or "all"
+    if split not in SPLITS:
+        raise UsageError(f"--split must be dev, test or all, not {split!r}")
+    cases = load_suite(cases_dir, split, list(tags))
+    if not cases:
+        raise UsageError(f"{where}: no case matches split {split!r} and tags {list(tags)}")
+    broken = [f"{c.id}: {c.problems[0]}" for c in cases if c.problems]
+    if broken:
+        raise UsageError(
+            f"{len(broken)} gold case(s) do not validate (run `sitrep gold check`): {broken[0]}"
+        )
+    return Suite(cases_dir, cases, split, tuple(tags), settings)
+
+
+def read_settings(*folders: Path) -> SuiteSettings:
+    """The first `suite.toml` found in `folders` or their parents (none: no gates)."""
+    candidates: list[Path] = []
+    for folder in folders:
+        candidates += [folder / SUITE_CONFIG, folder.parent / SUITE_CONFIG]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        return SuiteSettings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    gates = data.get("gates", {})
+    if not isinstance(gates, dict) or not all(isinstance(v, int | float) for v in gates.values()):
+        raise UsageError(f"{path}: [gates] must map metric names to numbers")
+    table = data.get("suite", {})
+    split = table.get("split") if isinstance(table, dict) else None
+    if not isinstance(table, dict) or set(table) - {"split"} or split not in (None, *SPLITS):
+        raise UsageError(f'{path}: [suite] holds only split = "dev", "test" or "all"')
+    return SuiteSettings({str(k): float(v) for k, v in gates.items()}, split)
+
+
+def suite_digest(cases: list[EvalCase]) -> str:
+    """sha256 over every selected case's id, article, metadata and gold file."""
+    digest = hashlib.sha256()
+    for case in cases:
+        digest.update(case.id.encode())
+        for name in ("article.txt", "case.json", "gold.json"):
+            path = case.path / name
+            digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
+def case_article(case: EvalCase) -> Article:
+    """The case's article as `sitrep extract` reads it."""
+    meta = case.meta
+    return Article(
+        id=case.id,
+        text=case.text,
+        title=meta.get("title"),
+        source=meta.get("source"),
+        published=meta.get("published"),
+        url=meta.get("url"),
+        origin=str(case.path / "article.txt"),
+    )
