@@ -250,46 +250,7 @@ class Grounder:
 
     def check(self, draft: ExtractionDraft) -> ExtractionDraft:
         """Ground every item of `draft`; raise with every problem, or drop what fails."""
-        problems: dict[tuple[str, int], list[str]] = {}
-
-        def note(kind: str, i: int, problem: str) -> None:
-            problems.setdefault((kind, i), []).append(problem)
-
-        for kind in KINDS:
-            items: Sequence[EventDraft | CasualtyDraft | CauseDraft] = getattr(draft, kind)
-            seen: set[str] = set()
-            for i, item in enumerate(items):
-                if item.id in seen:
-                    note(kind, i, f"duplicate id {item.id!r}; give each item its own id")
-                seen.add(item.id)
-                quotes = item.evidence if isinstance(item.evidence, list) else [item.evidence]
-                for quote in quotes:
-                    if self.locate(quote) is None:
-                        note(
-                            kind,
-                            i,
-                            f"the quote {quote!r} does not occur in the article; copy the "
-                            "words exactly as they appear, as one continuous passage",
-                        )
-        for i, fig in enumerate(draft.casualties):
-            if fig.qualifier == "vague":
-                table_low = vague_low(fig.count_text, self.table)
-                if table_low is not None:
-                    fig.low, fig.high = table_low, None
-            problem = interval_problem(fig.low, fig.high, fig.qualifier)
-            if problem is None and fig.evidence in self.spans:
-                problem = number_problem(
-                    fig.evidence,
-                    count_text=fig.count_text,
-                    low=fig.low,
-                    high=fig.high,
-                    qualifier=fig.qualifier,
-                    table=self.table,
-                )
-            if problem:
-                note("casualties", i, problem)
-        for kind, i, problem in reference_problems(_lists(draft)):
-            note(kind, i, problem)
+        problems = self.problems(draft)
         if not problems:
             return draft
         if not self.lenient:
@@ -300,6 +261,55 @@ class Grounder:
             ]
             raise ValueError("ungrounded items:\n" + "\n".join(lines))
         return self._drop(draft, problems)
+
+    def problems(self, draft: ExtractionDraft) -> dict[tuple[str, int], list[str]]:
+        """Every problem of `draft` by (kind, index of the item): duplicate ids, quotes not in
+        the article, intervals and numbers not supported by their quotes, references that name
+        nothing. A vague figure's `low` becomes the configured table's number on the way."""
+        problems: dict[tuple[str, int], list[str]] = {}
+        for kind in KINDS:
+            items: Sequence[EventDraft | CasualtyDraft | CauseDraft] = getattr(draft, kind)
+            seen: set[str] = set()
+            for i, item in enumerate(items):
+                found = self._quote_problems(item)
+                if item.id in seen:
+                    found.insert(0, f"duplicate id {item.id!r}; give each item its own id")
+                seen.add(item.id)
+                if found:
+                    problems.setdefault((kind, i), []).extend(found)
+        for i, fig in enumerate(draft.casualties):
+            problem = self._figure_problem(fig)
+            if problem:
+                problems.setdefault(("casualties", i), []).append(problem)
+        for kind, i, problem in reference_problems(_lists(draft)):
+            problems.setdefault((kind, i), []).append(problem)
+        return problems
+
+    def _quote_problems(self, item: EventDraft | CasualtyDraft | CauseDraft) -> list[str]:
+        quotes = item.evidence if isinstance(item.evidence, list) else [item.evidence]
+        return [
+            f"the quote {quote!r} does not occur in the article; copy the words exactly as "
+            "they appear, as one continuous passage"
+            for quote in quotes
+            if self.locate(quote) is None
+        ]
+
+    def _figure_problem(self, fig: CasualtyDraft) -> str | None:
+        if fig.qualifier == "vague":
+            table_low = vague_low(fig.count_text, self.table)
+            if table_low is not None:
+                fig.low, fig.high = table_low, None
+        problem = interval_problem(fig.low, fig.high, fig.qualifier)
+        if problem is None and fig.evidence in self.spans:
+            problem = number_problem(
+                fig.evidence,
+                count_text=fig.count_text,
+                low=fig.low,
+                high=fig.high,
+                qualifier=fig.qualifier,
+                table=self.table,
+            )
+        return problem
 
     def _drop(
         self, draft: ExtractionDraft, problems: dict[tuple[str, int], list[str]]

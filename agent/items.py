@@ -10,11 +10,11 @@ grounding, the LLM extractor's salvage, the gold checker and the scorer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
-Kind = Literal["events", "casualties", "causes"]
+Kind = str  # one of KINDS
 KINDS: tuple[Kind, ...] = ("events", "casualties", "causes")
 # (the kind holding the reference, its field, the kind it names)
 REFERENCES: tuple[tuple[Kind, str, Kind], ...] = (

@@ -14,9 +14,10 @@ from agent.eval.compare import same_name, same_place, token_f1, within_tolerance
 from agent.eval.matching import match_items
 from agent.eval.metrics import summarize
 from agent.eval.scoring import score_case
-from agent.eval.suite import KINDS, EvalCase, case_article, load_case, load_suite
+from agent.eval.suite import EvalCase, case_article, load_case, load_suite
 from agent.extractors.results import build_result
 from agent.extractors.rules.extractor import RulesExtractor
+from agent.items import KINDS
 from tests.helpers import ROOT
 
 CASES = ROOT / "evals" / "cases"

@@ -37,8 +37,9 @@ from agent.eval.report import (
 )
 from agent.eval.runs import CaseRun, ModelRun, read_predictions, read_second_annotation, run_model
 from agent.eval.scoring import KindScore, describe_item
-from agent.eval.suite import KINDS, Suite, case_article, open_suite
+from agent.eval.suite import Suite, case_article, open_suite
 from agent.extractors.base import Extractor
+from agent.items import KINDS
 from agent.schema import SCHEMA_VERSION
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from agent.eval.compare import within_tolerance
 from agent.eval.scoring import CaseScore, f1_of
-from agent.eval.suite import KINDS
+from agent.items import KINDS
 
 FIELD_ORDER = {
     "events": ("event_type", "date", "location"),

@@ -23,8 +23,9 @@ from agent.batch.progress import Tally
 from agent.batch.run import Done, run_batch
 from agent.errors import UsageError
 from agent.eval.scoring import CaseScore, score_case
-from agent.eval.suite import KINDS, EvalCase, Suite, case_article, ground_gold
+from agent.eval.suite import EvalCase, Suite, case_article, ground_gold
 from agent.extractors.base import Extractor
+from agent.items import KINDS
 from agent.schema import ExtractionResult, PromptInfo
 
 

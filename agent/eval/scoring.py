@@ -26,7 +26,7 @@ from agent.eval.compare import (
     token_f1,
 )
 from agent.eval.matching import Matching, Pair, match_items
-from agent.eval.suite import KINDS
+from agent.items import KINDS
 
 TEXT_MATCH = 0.5  # token F1 under which a cause or effect text is reported as differing
 Links = dict[str, dict[str, str]]  # kind -> predicted id -> the gold id it was matched to

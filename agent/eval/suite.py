@@ -21,7 +21,9 @@ from pydantic import ValidationError
 
 from agent.articles import Article
 from agent.errors import UsageError
-from agent.grounding import ArticleIndex, interval_problem, number_problem
+from agent.grounding import ArticleIndex, Grounder
+from agent.items import KINDS, first_error
+from agent.schema import ExtractionDraft
 
 REQUIRED_TAGS = (
     "multi_party", "sub_figures", "vague", "number_words", "ranges", "conflicting_figures",
@@ -31,7 +33,6 @@ REQUIRED_TAGS = (
 )  # fmt: skip
 MIN_CASES_PER_TAG = 3
 CASE_FILES = ("article.txt", "case.json", "gold.json", "notes.md")
-KINDS = ("events", "casualties", "causes")
 SPLITS = ("dev", "test", "all")
 SUITE_CONFIG = "suite.toml"
 
@@ -93,78 +94,60 @@ def load_case(folder: Path) -> EvalCase:
 
 
 def ground_gold(case: EvalCase) -> None:
-    """Align every gold quote (filling offsets) and validate items with the contract."""
+    """Align every gold quote (filling offsets), validate each item with the contract, then run
+    the extraction's own grounding on the gold as a draft: the same checks and messages a
+    model's answer gets (quotes, numbers in their quotes, intervals, ids, references)."""
     index = ArticleIndex(case.text)
     models = _gold_models()
+    valid = True
     for kind in KINDS:
-        seen: set[str] = set()
         for item in case.gold[kind]:
-            where = f"gold.json {kind}[{item.get('id', '?')}]"
-            if item.get("id") in seen:
-                case.problems.append(f"{where}: duplicate id")
-            seen.add(str(item.get("id")))
-            problems = _ground_item(item, index)
+            _align_quotes(item, index)
             body = {k: v for k, v in item.items() if k != "optional"}
             try:
                 models[kind].model_validate(body)
             except ValidationError as exc:
-                err = exc.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                problems.append(f"{loc}: {err['msg']}")
-            if kind == "casualties":
-                problems += _figure_problems(item)
+                valid = False
+                case.problems.append(f"{_where(kind, item)}: {first_error(exc)}")
+    if valid:  # grounding needs items of the right shape
+        draft = ExtractionDraft.model_validate(_as_draft(case.gold))
+        found = Grounder(index).problems(draft)
+        for (kind, n), problems in sorted(found.items()):
+            where = _where(kind, case.gold[kind][n])
             case.problems += [f"{where}: {problem}" for problem in problems]
-    case.problems += _dangling_references(case.gold)
 
 
-def _ground_item(item: dict[str, Any], index: ArticleIndex) -> list[str]:
-    """Fill the offsets of the item's quotes; a quote not in the article is a problem."""
-    problems = []
+def _where(kind: str, item: dict[str, Any]) -> str:
+    return f"gold.json {kind}[{item.get('id', '?')}]"
+
+
+def _align_quotes(item: dict[str, Any], index: ArticleIndex) -> None:
+    """Fill the offsets of the item's quotes where they occur (grounding names the others)."""
     quotes = item.get("evidence")
-    quote_list = quotes if isinstance(quotes, list) else [quotes]
-    aligned: list[dict[str, Any]] = []
-    for quote in quote_list:
+    aligned: list[Any] = []
+    for quote in quotes if isinstance(quotes, list) else [quotes]:
         qtext = quote.get("text") if isinstance(quote, dict) else None
         span = index.find(qtext) if isinstance(qtext, str) else None
         if span is None:
-            problems.append(f"quote does not occur in the article: {qtext!r}")
-            aligned.append({"text": str(qtext), "start": 0, "end": 0})
+            aligned.append(quote if isinstance(quote, dict) else {"text": str(qtext)})
+            aligned[-1].update(start=0, end=0)
         else:
             aligned.append({"text": span.text, "start": span.start, "end": span.end})
     item["evidence"] = aligned if isinstance(quotes, list) else aligned[0]
-    return problems
 
 
-def _figure_problems(item: dict[str, Any]) -> list[str]:
-    """A casualty figure's interval, and its numbers written in its (aligned) quote."""
-    problem = interval_problem(item.get("low"), item.get("high"), item.get("qualifier", ""))
-    evidence = item["evidence"]
-    quote = (evidence[0] if evidence else None) if isinstance(evidence, list) else evidence
-    if problem is None and quote and quote["end"]:
-        problem = number_problem(
-            quote["text"],
-            count_text=str(item.get("count_text", "")),
-            low=item.get("low"),
-            high=item.get("high"),
-            qualifier=str(item.get("qualifier")),
-        )
-    return [problem] if problem else []
-
-
-def _dangling_references(gold: dict[str, list[dict[str, Any]]]) -> list[str]:
-    problems = []
-    event_ids = {e.get("id") for e in gold["events"]}
-    figure_ids = {c.get("id") for c in gold["casualties"]}
-    for kind in ("casualties", "causes"):
+def _as_draft(gold: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Gold items as a model would fill the draft: quotes as text, no dates, no flags."""
+    draft: dict[str, list[dict[str, Any]]] = {}
+    for kind in KINDS:
+        draft[kind] = []
         for item in gold[kind]:
-            ref = item.get("event_id")
-            if ref is not None and ref not in event_ids:
-                problems.append(f"gold.json {kind}[{item.get('id')}]: event_id {ref!r} dangles")
-    for item in gold["casualties"]:
-        ref = item.get("part_of")
-        if ref is not None and (ref not in figure_ids or ref == item.get("id")):
-            problems.append(f"gold.json casualties[{item.get('id')}]: part_of {ref!r} dangles")
-    return problems
+            body = {k: v for k, v in item.items() if k not in ("optional", "date")}
+            quotes = body["evidence"]
+            texts = [q["text"] for q in quotes] if isinstance(quotes, list) else None
+            body["evidence"] = texts if texts is not None else quotes["text"]
+            draft[kind].append(body)
+    return draft
 
 
 def load_suite(

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 
 from agent.eval.metrics import FIELD_ORDER
 from agent.eval.report import CaseEntry, CaseError, EvalReport, ModelEntry, report_json
-from agent.eval.suite import KINDS
+from agent.items import KINDS
 from agent.output import atomic_write_text
 
 ROWS = (

@@ -18,8 +18,8 @@ from agent.eval.report import (
     ModelEntry,
     OptionalMatch,
 )
-from agent.eval.suite import KINDS
 from agent.eval.writers import SUMMARY_METRICS
+from agent.items import KINDS
 from agent.pages.markup import Html, bar_chart, esc, page, table
 
 FIELD_METRICS = (
