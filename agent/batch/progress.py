@@ -59,6 +59,15 @@ class Budget:
     max_tokens: int | None = None
     max_cost: float | None = None
 
+    @classmethod
+    def of(
+        cls, max_requests: int | None, max_tokens: int | None, max_cost: float | None
+    ) -> Budget | None:
+        """The budget the flags set, or None when none is set."""
+        if max_requests is None and max_tokens is None and max_cost is None:
+            return None
+        return cls(max_requests, max_tokens, max_cost)
+
     def reached(self, tally: Tally) -> str | None:
         """The flag whose limit has been reached, if any."""
         if self.max_requests is not None and tally.requests >= self.max_requests:

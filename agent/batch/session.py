@@ -1,7 +1,7 @@
 """One extraction run: inputs -> extractor -> sink, with progress, notes and a tally.
 
-`run_extraction` is what `sitrep extract` calls once its options are parsed. It speaks only
-through the `say` function it is given (the CLI's stderr) and leaves exit codes to the caller.
+`run_job` is what `sitrep extract` calls once its options are parsed. It speaks only through
+the `say` function it is given (the CLI's stderr) and leaves exit codes to the caller.
 """
 
 from __future__ import annotations
@@ -17,6 +17,19 @@ from agent.batch.progress import Budget, Tally
 from agent.batch.run import Failed, run_batch
 from agent.batch.sinks import Sink
 from agent.extractors.base import Extractor
+
+
+@dataclass
+class ExtractionJob:
+    """What one run extracts, with what, and where the results go."""
+
+    items: Iterable[Article | InputProblem]
+    extractor: Extractor
+    sink: Sink
+    concurrency: int
+    cache: ResponseCache | None = None
+    budget: Budget | None = None
+    keep_order: bool = False
 
 
 @dataclass
@@ -74,4 +87,40 @@ async def run_extraction(
         if ticker is not None:
             ticker.cancel()
         await extractor.aclose()
+    return failures
+
+
+def run_job(
+    job: ExtractionJob,
+    *,
+    voice: Voice,
+    tally: Tally,
+    progress: Callable[[Tally], Coroutine[Any, Any, None]] | None = None,
+) -> int:
+    """Run `job` to the end; returns the number of inputs that failed. The sink and the cache
+    are closed however the run ends (a stopped run leaves no half-written document)."""
+    complete = False
+    try:
+        failures = asyncio.run(
+            run_extraction(
+                job.items,
+                job.extractor,
+                job.sink,
+                voice=voice,
+                tally=tally,
+                concurrency=job.concurrency,
+                cache=job.cache,
+                budget=job.budget,
+                keep_order=job.keep_order,
+                progress=progress,
+            )
+        )
+        complete = True
+    except KeyboardInterrupt:
+        tally.interrupted = True
+        raise
+    finally:
+        job.sink.close(complete=complete)
+        if job.cache is not None:
+            job.cache.close()
     return failures

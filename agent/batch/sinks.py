@@ -50,8 +50,8 @@ class Sink:
     def fail(self, failed: Failed) -> None:
         """A failed article: recorded where the sink keeps failures (by default nowhere)."""
 
-    def close(self) -> None:
-        """Finish writing; called once, also when the run stopped early."""
+    def close(self, *, complete: bool = True) -> None:
+        """Finish writing; called once, also when the run stopped early (`complete` False)."""
 
     def notes(self) -> list[str]:
         """What the user should know about the output once it is closed."""
@@ -131,7 +131,7 @@ class JsonLinesFile(Sink):
             )
         )
 
-    def close(self) -> None:
+    def close(self, *, complete: bool = True) -> None:
         self.stream.close()
         self.ledger.close()
         if self.appending:
@@ -169,14 +169,13 @@ class Buffered(Sink):
         self.fmt = fmt
         self.output = output
         self.results: list[ExtractionResult] = []
-        self.complete = False  # set by the caller when the run finished normally
 
     def write(self, done: Done) -> None:
         self.results.append(done.result)
 
-    def close(self) -> None:
-        if not self.complete:
-            return  # an interrupted run writes no half document
+    def close(self, *, complete: bool = True) -> None:
+        if not complete:
+            return  # a run stopped by Ctrl-C or an error writes no half document
         text = render(self.results, self.fmt)
         if self.output is not None:
             atomic_write_text(self.output, text)

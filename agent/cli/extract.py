@@ -14,8 +14,8 @@ from agent.articles import Article, InputProblem, parse_published, read_inputs
 from agent.batch.cache import open_cache
 from agent.batch.formats import OutputFormat
 from agent.batch.progress import Budget, Tally, progress_line, summary_lines
-from agent.batch.session import Voice, run_extraction
-from agent.batch.sinks import Buffered, open_sink
+from agent.batch.session import ExtractionJob, Voice, run_job
+from agent.batch.sinks import open_sink
 from agent.cli.options import (
     EXIT_FAILED_ITEMS,
     ConcurrencyOpt,
@@ -169,44 +169,29 @@ def extract(
         if cache is not None:
             cache.close()
         raise
-    items = sink.select(
-        _without_notices(
-            read_inputs(inputs, published=pub, max_chars=settings.max_article_chars), quiet=quiet
-        )
+    items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
+    job = ExtractionJob(
+        sink.select(_without_notices(items, quiet=quiet)),
+        extractor,
+        sink,
+        concurrency=concurrency or settings.concurrency,
+        cache=cache,
+        budget=Budget.of(max_requests, max_tokens, max_cost),
+        keep_order=keep_order,
     )
     tally = Tally(prices=extractor.prices)
-    budget = None
-    if max_requests is not None or max_tokens is not None or max_cost is not None:
-        budget = Budget(max_requests, max_tokens, max_cost)
-    voice = Voice(say, verbose=verbose, quiet=quiet)
 
     async def progress(tally: Tally) -> None:
         await _progress(tally, progress_every)
 
     try:
-        failures = asyncio.run(
-            run_extraction(
-                items,
-                extractor,
-                sink,
-                voice=voice,
-                tally=tally,
-                concurrency=concurrency or settings.concurrency,
-                cache=cache,
-                budget=budget,
-                keep_order=keep_order,
-                progress=None if quiet else progress,
-            )
+        failures = run_job(
+            job,
+            voice=Voice(say, verbose=verbose, quiet=quiet),
+            tally=tally,
+            progress=None if quiet else progress,
         )
-        if isinstance(sink, Buffered):
-            sink.complete = True
-    except KeyboardInterrupt:
-        tally.interrupted = True
-        raise
     finally:
-        sink.close()
-        if cache is not None:
-            cache.close()
         if not quiet:
             for line in sink.notes():
                 say(line)
