@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import given, settings
@@ -31,10 +32,10 @@ def test_chunks_cover_the_text_fit_the_limit_and_overlap(
     for chunk in chunks:
         assert chunk.end - chunk.start <= max(max_chars, 1)
         assert chunk.start < chunk.end
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in pairwise(chunks):
         assert before.start < after.start  # progress
         assert not text[before.end : after.start].strip()  # no gap but whitespace
-    covered = set()
+    covered: set[int] = set()
     for chunk in chunks:
         covered.update(range(chunk.start, chunk.end))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
@@ -48,7 +49,7 @@ def test_chunks_break_at_paragraphs_and_repeat_the_last_one() -> None:
     for chunk in chunks:
         assert chunk.start == 0 or text[chunk.start - 1] == "\n"
         assert chunk.end == len(text) or text[chunk.end] == "\n"
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in pairwise(chunks):
         assert text[after.start : before.end].strip()  # the overlap holds a paragraph
 
 
