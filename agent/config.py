@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from agent.errors import ConfigError
 from agent.items import first_error
 
-Mode = Literal["tools", "json_schema", "json", "md_json"]
+Mode = Literal["tools", "json_schema", "json_object_schema", "json", "md_json"]
+MODES: tuple[str, ...] = ("tools", "json_schema", "json_object_schema", "json", "md_json")
 RULES = "rules"
 AUTO = "auto"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -55,8 +56,13 @@ class ModelProfile(BaseModel):
     api_key_env: str | None = None
     mode: Mode = "tools"
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    max_output_tokens: int | None = Field(default=4096, ge=16)
-    timeout_s: float = Field(default=60.0, gt=0)
+    # the answer's token budget; unset: sized to each article (see output_budget)
+    max_output_tokens: int | None = Field(default=None, ge=16)
+    # the model's context window in tokens, when known: long articles are split to fit it
+    context_window: int | None = Field(default=None, ge=256)
+    timeout_s: float = Field(default=60.0, gt=0)  # one attempt, from request to last byte
+    # one article, every attempt, re-ask and wait together; unset: see `article_deadline`
+    deadline_s: float | None = Field(default=None, gt=0)
     max_reasks: int = Field(default=2, ge=0, le=10)
     # transport retries (429, 5xx, timeouts, connection errors)
     max_attempts: int = Field(default=4, ge=1, le=20)
@@ -87,6 +93,14 @@ class ModelProfile(BaseModel):
                 f"{value[:4]}...: keys never live in the config"
             )
         return value
+
+    @property
+    def article_deadline(self) -> float:
+        """Seconds one article may take in all: `deadline_s`, else every attempt at its
+        timeout plus the longest total wait for retries."""
+        if self.deadline_s is not None:
+            return self.deadline_s
+        return (self.max_reasks + 1) * self.timeout_s + self.max_total_wait_s
 
     @property
     def endpoint(self) -> str:
@@ -225,8 +239,8 @@ def resolve_model(
     if base_url:
         updates["base_url"] = base_url
     if mode:
-        if mode not in ("tools", "json_schema", "json", "md_json"):
-            raise ConfigError(f"unknown mode {mode!r}: tools, json_schema, json or md_json")
+        if mode not in MODES:
+            raise ConfigError(f"unknown mode {mode!r}: {', '.join(MODES)}")
         updates["mode"] = mode
     if updates:
         profile = profile.model_copy(update=updates)

@@ -44,18 +44,13 @@ from agent.errors import (
 from agent.extractors.base import DraftOutcome
 from agent.extractors.llm import speedups
 from agent.extractors.llm.failures import api_error, where
+from agent.extractors.llm.modes import INSTRUCTOR_MODES, request_options
 from agent.extractors.llm.salvage import salvage
 from agent.extractors.llm.transport import RateGate, retry_after, transient, unwrap
 from agent.extractors.prompts import Prompt, render_messages
 from agent.grounding import ArticleIndex, Grounder
 from agent.schema import ExtractionDraft, PromptInfo, Usage
 
-_MODES = {
-    "tools": instructor.Mode.TOOLS,
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "json": instructor.Mode.JSON,
-    "md_json": instructor.Mode.MD_JSON,
-}
 NO_KEY = "sitrep-no-key"  # local servers accept any key; the openai client insists on one
 
 
@@ -90,7 +85,7 @@ class LLMExtractor:
             timeout=timeout,
             max_retries=0,  # retries are ours: shared backoff, bounded wait, clear errors
         )
-        self.client = instructor.from_openai(self._openai, mode=_MODES[self.profile.mode])
+        self.client = instructor.from_openai(self._openai, mode=INSTRUCTOR_MODES[self.profile.mode])
         speedups.apply(RESPONSE_MODEL)
 
     @property
@@ -178,6 +173,7 @@ class LLMExtractor:
                         hooks=hooks,
                         temperature=self.profile.temperature,
                         **self._token_limit(),
+                        **request_options(self.profile.mode, ExtractionDraft),
                     )
         except InstructorRetryException as exc:
             if transient(exc) or isinstance(exc.__cause__, openai.APIError):
