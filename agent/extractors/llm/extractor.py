@@ -33,7 +33,7 @@ from tenacity import (
 )
 
 from agent.articles import Article
-from agent.config import ModelProfile, Prices, ResolvedModel
+from agent.config import ModelProfile, Prices, ResolvedModel, output_budget
 from agent.errors import (
     AgentError,
     ModelError,
@@ -172,7 +172,7 @@ class LLMExtractor:
                         strict=False,  # "55" for 55: small local models do this
                         hooks=hooks,
                         temperature=self.profile.temperature,
-                        **self._token_limit(),
+                        **self._token_limit(article),
                         **request_options(self.profile.mode, ExtractionDraft),
                     )
         except InstructorRetryException as exc:
@@ -197,10 +197,8 @@ class LLMExtractor:
             ) from exc
         return DraftOutcome(draft=draft, usage=usage, attempts=attempts, index=index)
 
-    def _token_limit(self) -> dict[str, Any]:
-        if self.profile.max_output_tokens is None:
-            return {}
-        return {"max_tokens": self.profile.max_output_tokens}
+    def _token_limit(self, article: Article) -> dict[str, Any]:
+        return {"max_tokens": output_budget(self.profile, article.text)}
 
     def _api_error(self, exc: BaseException, attempts: int, started: float) -> ModelError:
         elapsed = time.monotonic() - started
