@@ -1,0 +1,421 @@
+"""Scoring incidents against the incident gold set (`evals/incidents/`).
+
+The gold set is a folder with `articles.jsonl` (the articles, as `sitrep extract` reads
+them), `gold/<article id>.json` (each article's gold extraction, quotes without offsets, as
+in `evals/cases`), `incidents.json` (the gold incidents: member events as
+`<article id>#<event id>`, each `primary` or `background`, and the expected conservative
+count per outcome) and `suite.toml` (`[gates]`, and `[linking]` settings).
+
+Scoring, on any incidents (made from the gold extractions, which is a perfect extractor, or
+from a model's):
+
+- **mentions**: each predicted member event is mapped to a gold event of its article by the
+  per-article event matching of `agent.eval.scoring` (identity on the gold extractions);
+  `mentions.recall` / `precision` say how many were found;
+- **linking**: pairwise precision / recall / F1 over pairs of mentions in one incident, and
+  B-cubed precision / recall / F1 per mention. A gold mention with no predicted twin counts
+  as a predicted singleton, a predicted mention with no gold twin as a gold singleton
+  (Cai & Strube's treatment of twinless mentions), so missing and spurious events cost;
+- **counts**: for each gold incident and each expected outcome, the conservative count of
+  the predicted incident holding most of its mentions: `counts.exact`, `counts.within_tol`
+  (|diff| <= max(1, 10%)), and the same for `killed` alone;
+- **background**: the share of matched gold mentions whose role (primary / background) the
+  incidents got right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent import __version__
+from agent.articles import Article, InputProblem, read_inputs
+from agent.errors import UsageError
+from agent.eval.scoring import match_items, within_tolerance
+from agent.eval.suite import KINDS, EvalCase, ground_gold
+from agent.incidents.models import Incident
+from agent.incidents.similarity import LinkSettings
+from agent.schema import ArticleInfo, ExtractionResult
+
+MIN_CLUSTERS = 12
+CLUSTER_SIZE = (2, 6)
+
+
+class GoldMember(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event: str  # "<article id>#<event id>"
+    role: Literal["primary", "background"] = "primary"
+
+
+class GoldIncident(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: Literal["cluster", "distractor"]
+    members: list[GoldMember]
+    expected: dict[str, int] = Field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class IncidentSuite:
+    folder: Path
+    cases: dict[str, EvalCase]  # article id -> article text, metadata and grounded gold
+    incidents: list[GoldIncident]
+    gates: dict[str, float]
+    settings: LinkSettings
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        for name in ("articles.jsonl", "incidents.json", "suite.toml"):
+            path = self.folder / name
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        for article_id in sorted(self.cases):
+            digest.update((self.folder / "gold" / f"{article_id}.json").read_bytes())
+        return digest.hexdigest()
+
+
+# --- the gold set --------------------------------------------------------------------------
+
+
+def load_incident_suite(folder: Path) -> IncidentSuite:
+    """Read the gold set; what is wrong with it is collected in `problems`."""
+    if not (folder / "incidents.json").is_file():
+        raise UsageError(f"{folder}: no incidents.json (not an incident gold set)")
+    problems: list[str] = []
+    cases: dict[str, EvalCase] = {}
+    for item in read_inputs([str(folder / "articles.jsonl")]):
+        if isinstance(item, InputProblem):
+            problems.append(f"articles.jsonl: {item}")
+            continue
+        cases[item.id] = _case(folder, item, problems)
+    try:
+        raw = json.loads((folder / "incidents.json").read_text(encoding="utf-8"))
+        incidents = [GoldIncident.model_validate(i) for i in raw["incidents"]]
+    except (OSError, ValueError, KeyError, ValidationError) as exc:
+        raise UsageError(f"{folder}/incidents.json: {exc}") from None
+    gates, settings = _config(folder)
+    suite = IncidentSuite(folder, cases, incidents, gates, settings, problems)
+    problems.extend(_partition_problems(suite))
+    return suite
+
+
+def _case(folder: Path, article: Article, problems: list[str]) -> EvalCase:
+    meta = {"title": article.title, "source": article.source, "published": article.published}
+    case = EvalCase(article.id, folder, article.text, meta, {k: [] for k in KINDS})
+    path = folder / "gold" / f"{article.id}.json"
+    try:
+        gold = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        problems.append(f"{article.id}: gold/{article.id}.json: {exc}")
+        return case
+    case.gold = {k: list(gold.get(k, [])) for k in KINDS}
+    ground_gold(case)
+    problems.extend(f"{article.id}: {p}" for p in case.problems)
+    return case
+
+
+def _config(folder: Path) -> tuple[dict[str, float], LinkSettings]:
+    path = folder / "suite.toml"
+    if not path.is_file():
+        return {}, LinkSettings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    gates = {str(k): float(v) for k, v in data.get("gates", {}).items()}
+    try:
+        settings = LinkSettings(**data.get("linking", {}))
+    except TypeError as exc:
+        raise UsageError(f"{path}: [linking]: {exc}") from None
+    return gates, settings
+
+
+def _partition_problems(suite: IncidentSuite) -> list[str]:
+    """Every gold event in exactly one incident; clusters of 2-6 articles; enough of them."""
+    problems: list[str] = []
+    events = {f"{aid}#{e['id']}" for aid, case in suite.cases.items() for e in case.gold["events"]}
+    seen: Counter[str] = Counter(m.event for i in suite.incidents for m in i.members)
+    for key in sorted(events - set(seen)):
+        problems.append(f"incidents.json: gold event {key} is in no incident")
+    for key in sorted(set(seen) - events):
+        problems.append(f"incidents.json: member {key} is no gold event")
+    for key, n in sorted(seen.items()):
+        if n > 1:
+            problems.append(f"incidents.json: {key} is in {n} incidents")
+    clusters = [i for i in suite.incidents if i.kind == "cluster"]
+    for i in clusters:
+        articles = {m.event.split("#")[0] for m in i.members}
+        if not CLUSTER_SIZE[0] <= len(articles) <= CLUSTER_SIZE[1]:
+            problems.append(f"incidents.json: {i.id} has {len(articles)} articles (2-6)")
+    if len(clusters) < MIN_CLUSTERS:
+        problems.append(f"incidents.json: {len(clusters)} clusters, {MIN_CLUSTERS} required")
+    return problems
+
+
+def gold_results(suite: IncidentSuite) -> list[ExtractionResult]:
+    """The gold extractions as results of a perfect extractor (the output contract)."""
+    results = []
+    for aid in sorted(suite.cases):
+        case = suite.cases[aid]
+        strip = {k: [_without_optional(i) for i in case.gold[k]] for k in KINDS}
+        results.append(
+            ExtractionResult.model_validate(
+                {
+                    "article": ArticleInfo(
+                        id=aid,
+                        title=case.meta.get("title"),
+                        source=case.meta.get("source"),
+                        published=case.meta.get("published"),
+                        sha256=hashlib.sha256(case.text.encode("utf-8")).hexdigest(),
+                    ).model_dump(),
+                    "model": "gold",
+                    **strip,
+                }
+            )
+        )
+    return results
+
+
+def _without_optional(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "optional"}
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+class IncidentCase(BaseModel):
+    """One gold incident as the predictions saw it."""
+
+    id: str
+    kind: str
+    predicted: list[str]  # predicted incidents holding its mentions, the main one first
+    missed: list[str]  # gold members with no predicted twin
+    split_off: list[str]  # gold members found outside the main predicted incident
+    extra: list[str]  # predicted members of the main incident that belong elsewhere
+    counts: dict[str, tuple[int, int | None]]  # outcome -> (expected, predicted)
+    outcome: Literal["correct", "wrong"]
+
+
+class IncidentReport(BaseModel):
+    """The incident eval: metrics, gates, and every gold incident's result."""
+
+    label: str
+    source: str  # "gold extractions", or the predictions file
+    suite: dict[str, Any]
+    settings: dict[str, Any]
+    time: str
+    command: str
+    version: str = __version__
+    metrics: dict[str, float | None]
+    gates: dict[str, Any] = Field(default_factory=dict)
+    cases: list[IncidentCase]
+
+
+def _f1(p: float | None, r: float | None) -> float | None:
+    if p is None or r is None:
+        return None
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def _twins(suite: IncidentSuite, incidents: list[Incident]) -> dict[str, str]:
+    """Predicted member key -> gold event key, matched per article."""
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for incident in incidents:
+        for m in incident.members:
+            item = m.model_dump()
+            item["id"] = f"{m.article_id}#{m.event_id}"
+            by_article.setdefault(m.article_id, []).append(item)
+    twins: dict[str, str] = {}
+    for aid, predicted in by_article.items():
+        case = suite.cases.get(aid)
+        if case is None:
+            continue
+        gold = [{**e, "id": f"{aid}#{e['id']}"} for e in case.gold["events"]]
+        for pair in match_items("events", gold, predicted).pairs:
+            twins[str(pair.pred["id"])] = str(pair.gold["id"])
+    return twins
+
+
+@dataclass
+class _Clusters:
+    gold_of: dict[str, str]  # gold mention -> gold incident id
+    pred_of: dict[str, str]  # predicted mention -> predicted incident id
+    twins: dict[str, str]  # predicted mention -> gold mention
+
+    def gold_sets(self) -> dict[str, set[str]]:
+        return _invert(self.gold_of)
+
+    def pred_sets(self) -> dict[str, set[str]]:
+        return _invert(self.pred_of)
+
+
+def _invert(mapping: dict[str, str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for member, owner in mapping.items():
+        found.setdefault(owner, set()).add(member)
+    return found
+
+
+def _linking(c: _Clusters) -> dict[str, float | None]:
+    """Pairwise and B-cubed scores; mentions are compared in gold terms through their twins."""
+    gold_pairs = {
+        frozenset(p) for members in c.gold_sets().values() for p in combinations(members, 2)
+    }
+    pred_pairs = [p for members in c.pred_sets().values() for p in combinations(sorted(members), 2)]
+    correct = 0
+    found_pairs: set[frozenset[str]] = set()
+    for x, y in pred_pairs:
+        gx, gy = c.twins.get(x), c.twins.get(y)
+        if gx and gy and c.gold_of.get(gx) == c.gold_of.get(gy):
+            correct += 1
+            found_pairs.add(frozenset((gx, gy)))
+    p, r = _ratio(correct, len(pred_pairs)), _ratio(len(found_pairs), len(gold_pairs))
+    if p is None and not gold_pairs:
+        p = 1.0
+    b_p, b_r = _bcubed(c)
+    return {
+        "linking.pairwise_precision": p,
+        "linking.pairwise_recall": r,
+        "linking.pairwise_f1": _f1(p, r),
+        "linking.bcubed_precision": b_p,
+        "linking.bcubed_recall": b_r,
+        "linking.bcubed_f1": _f1(b_p, b_r),
+    }
+
+
+def _bcubed(c: _Clusters) -> tuple[float | None, float | None]:
+    gold_sets, pred_sets = c.gold_sets(), c.pred_sets()
+    twin_of_gold = {g: p for p, g in c.twins.items()}
+    # the predicted cluster of each gold mention, in gold terms (a missed one: itself alone)
+    recall = []
+    for g, owner in c.gold_of.items():
+        twin = twin_of_gold.get(g)
+        mates = {g} if twin is None else {c.twins.get(x, x) for x in pred_sets[c.pred_of[twin]]}
+        recall.append(len(mates & gold_sets[owner]) / len(gold_sets[owner]))
+    precision = []
+    for p, owner in c.pred_of.items():
+        gold = c.twins.get(p)
+        members = {c.twins.get(x, x) for x in pred_sets[owner]}
+        truth = {p} if gold is None else gold_sets[c.gold_of[gold]]
+        precision.append(len(members & truth) / len(members))
+    return (
+        sum(precision) / len(precision) if precision else None,
+        sum(recall) / len(recall) if recall else None,
+    )
+
+
+def score_incidents(
+    suite: IncidentSuite,
+    incidents: list[Incident],
+    *,
+    label: str,
+    source: str,
+    command: str = "",
+) -> IncidentReport:
+    """Score predicted incidents against the gold incidents."""
+    gold_of = {m.event: i.id for i in suite.incidents for m in i.members}
+    role_of = {m.event: m.role for i in suite.incidents for m in i.members}
+    pred_of = {f"{m.article_id}#{m.event_id}": i.id for i in incidents for m in i.members}
+    twins = _twins(suite, incidents)
+    clusters = _Clusters(gold_of, pred_of, twins)
+    by_id = {i.id: i for i in incidents}
+    metrics = _linking(clusters)
+    metrics["mentions.recall"] = _ratio(len(set(twins.values())), len(gold_of))
+    metrics["mentions.precision"] = _ratio(len(twins), len(pred_of))
+    roles = [
+        (m.role == role_of[twins[key]])
+        for i in incidents for m in i.members
+        if (key := f"{m.article_id}#{m.event_id}") in twins
+    ]  # fmt: skip
+    metrics["background.accuracy"] = _ratio(sum(roles), len(roles))
+    cases = [_case_result(g, clusters, by_id) for g in suite.incidents]
+    metrics.update(_count_metrics(cases))
+    metrics["incidents.gold"] = float(len(suite.incidents))
+    metrics["incidents.predicted"] = float(len(incidents))
+    metrics["incidents.correct_rate"] = _ratio(
+        sum(c.outcome == "correct" for c in cases), len(cases)
+    )
+    return IncidentReport(
+        label=label,
+        source=source,
+        suite={
+            "path": str(suite.folder),
+            "digest": suite.digest,
+            "articles": len(suite.cases),
+            "incidents": len(suite.incidents),
+            "clusters": sum(i.kind == "cluster" for i in suite.incidents),
+        },
+        settings=vars(suite.settings),
+        time=datetime.now(UTC).isoformat(timespec="seconds"),
+        command=command,
+        metrics={k: (round(v, 4) if v is not None else None) for k, v in metrics.items()},
+        cases=cases,
+    )
+
+
+def _case_result(gold: GoldIncident, c: _Clusters, by_id: dict[str, Incident]) -> IncidentCase:
+    twin_of_gold = {g: p for p, g in c.twins.items()}
+    members = [m.event for m in gold.members]
+    found = {g: twin_of_gold[g] for g in members if g in twin_of_gold}
+    owners = Counter(c.pred_of[p] for p in found.values())
+    ranked = sorted(owners, key=lambda o: (-owners[o], o))
+    main = ranked[0] if ranked else None
+    counts: dict[str, tuple[int, int | None]] = {}
+    for outcome, expected in sorted(gold.expected.items()):
+        count = by_id[main].counts.get(outcome) if main else None
+        counts[outcome] = (expected, count.conservative if count else None)
+    extra = []
+    if main is not None:
+        mine = set(found.values())
+        extra = sorted(p for p, o in c.pred_of.items() if o == main and p not in mine)
+    missed = sorted(g for g in members if g not in found)
+    split_off = sorted(g for g, p in found.items() if c.pred_of[p] != main)
+    ok = not missed and not split_off and not extra
+    ok = ok and all(e == p for e, p in counts.values())
+    return IncidentCase(
+        id=gold.id, kind=gold.kind, predicted=ranked, missed=missed, split_off=split_off,
+        extra=extra, counts=counts, outcome="correct" if ok else "wrong",
+    )  # fmt: skip
+
+
+def _count_metrics(cases: list[IncidentCase]) -> dict[str, float | None]:
+    pairs = [(o, e, p) for c in cases for o, (e, p) in c.counts.items()]
+    killed = [(e, p) for o, e, p in pairs if o == "killed"]
+    return {
+        "counts.n": float(len(pairs)),
+        "counts.exact": _ratio(sum(e == p for _, e, p in pairs), len(pairs)),
+        "counts.within_tol": _ratio(sum(within_tolerance(e, p) for _, e, p in pairs), len(pairs)),
+        "counts.killed_exact": _ratio(sum(e == p for e, p in killed), len(killed)),
+        "counts.killed_within_tol": _ratio(
+            sum(within_tolerance(e, p) for e, p in killed), len(killed)
+        ),
+    }
+
+
+def check_gates(report: IncidentReport, thresholds: dict[str, float]) -> list[str]:
+    """One line per gate not reached (a metric that was not measured fails its gate)."""
+    failures = []
+    for metric, floor in sorted(thresholds.items()):
+        value = report.metrics.get(metric, None)
+        if value is None:
+            failures.append(f"{metric}: not measured (gate {floor:.3f})")
+        elif value < floor - 1e-9:
+            failures.append(
+                f"{metric}: {value:.3f} < gate {floor:.3f} (short by {floor - value:.3f})"
+            )
+    return failures
