@@ -909,3 +909,8 @@ def cache_clear(config: ConfigOpt = None) -> None:
     finally:
         cache.close()
     typer.echo(f"cleared {removed} cached extraction(s) from {cache.path}")
+
+
+from agent.cli.incidents import incidents  # noqa: E402  (one module per command)
+
+app.command("incidents")(incidents)

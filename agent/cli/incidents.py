@@ -1,0 +1,134 @@
+"""`sitrep incidents`: link the events of many articles' results into incidents.
+
+The command parses its options, calls `agent.incidents.pipeline.link_incidents`, and says
+what it did in one summary line on stderr. Exit codes: 0 done; 2 usage error; 3 some result
+records could not be read (each named on stderr; the others were linked).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.errors import AgentError, UsageError
+from agent.incidents.explain import explain, watched_articles
+from agent.incidents.pipeline import link_incidents
+from agent.incidents.similarity import LinkSettings
+from agent.incidents.writers import FORMATS, links_path
+
+EXIT_SOME_UNREADABLE = 3
+
+
+def _fail(exc: AgentError) -> None:
+    typer.echo(f"sitrep: {exc}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+class Table(StrEnum):
+    acled = "acled"
+    isaf = "isaf"
+
+
+def incidents(
+    results: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Extraction results: JSON Lines from `sitrep extract -o` (one result per "
+            "line), or .json files; any extractor's.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="incidents.jsonl (full records), .csv (one row per incident, claims in "
+            "<name>.claims.csv) or .sqlite (tables). Default: JSON Lines on stdout.",
+        ),
+    ] = None,
+    links: Annotated[
+        Path | None,
+        typer.Option(
+            "--links",
+            help="The merge audit log (every pair considered above --floor). Default: "
+            "<output>.links.jsonl beside -o; none on stdout runs.",
+        ),
+    ] = None,
+    window: Annotated[
+        int, typer.Option("--window", min=0, max=30, help="Days two resolved dates may differ.")
+    ] = 1,
+    threshold: Annotated[
+        float, typer.Option("--threshold", min=0.0, help="Score a link needs.")
+    ] = 0.5,
+    floor: Annotated[
+        float, typer.Option("--floor", help="Pairs scoring at least this go to the links log.")
+    ] = 0.25,
+    background_days: Annotated[
+        int,
+        typer.Option(
+            "--background-days",
+            min=1,
+            help="An event dated more than this many days before its article is background.",
+        ),
+    ] = 7,
+    vague_table: Annotated[
+        Table | None,
+        typer.Option("--vague-table", help="Re-read vague words ('dozens') with this table."),
+    ] = None,
+    explain_pair: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--explain",
+            metavar="A B",
+            help="Print why two events (<article id>#<event id>, or two article ids: every "
+            "pair of their events) were or were not linked.",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    """Link events reported by many articles into incidents: every source's claim kept,
+    conservative and low/best/high counts, toll revisions, and an audit log of every link."""
+    if output is not None and output.suffix.lower() not in FORMATS:
+        _fail(UsageError(f"{output}: the output must end in .jsonl, .csv or .sqlite"))
+    missing = [str(p) for p in results if not p.is_file()]
+    if missing:
+        _fail(UsageError(f"no such results file: {missing[0]}"))
+    settings = LinkSettings(
+        window_days=window, threshold=threshold, floor=floor, background_days=background_days
+    )
+    log = links if links is not None else (links_path(output) if output is not None else None)
+    watch = watched_articles(*explain_pair) if explain_pair else None
+    try:
+        run = link_incidents(
+            results,
+            output,
+            settings,
+            links=log,
+            vague_table=vague_table.value if vague_table else None,
+            watch=watch,
+        )
+    except OSError as exc:
+        _fail(UsageError(f"cannot write {output or log}: {exc.strerror or exc}"))
+        return
+    for problem in run.problems:
+        typer.echo(f"sitrep: {problem}", err=True)
+    for article_id in run.replaced:
+        typer.echo(f"note: article {article_id!r} has several results; one is used", err=True)
+    if explain_pair:
+        for line in explain(run, *explain_pair, settings):
+            typer.echo(line, err=output is None)
+    if not quiet:
+        pairs = run.sweep.mentions * (run.sweep.mentions - 1) // 2
+        typer.echo(
+            f"incidents: {run.incidents} from {run.sweep.mentions} event(s) in {run.articles} "
+            f"article(s), {run.multi_article} reported by several; {run.sweep.compared} "
+            f"pair(s) compared of {pairs} possible"
+            + (f"; links log {log} ({run.links_logged} pair(s))" if log else ""),
+            err=True,
+        )
+    if run.problems:
+        raise typer.Exit(EXIT_SOME_UNREADABLE)
