@@ -643,11 +643,27 @@ def eval_command(
         typer.Option("--max-drop", min=0.0, help="Allowed drop against --baseline."),
     ] = 0.02,
     quiet: QuietOpt = False,
+    incidents: Annotated[
+        Path | None,
+        typer.Option(
+            "--incidents",
+            help="Score incident linking and counts on this incident gold set (e.g. "
+            "evals/incidents): its gold extractions, or --predictions (results or incidents).",
+        ),
+    ] = None,
 ) -> None:
     """Score models (or earlier predictions) against the gold suite; gate on the metrics.
 
     Exit 0 when every gate passes, 1 when a gate fails, 2 on usage or config errors.
     """
+    if incidents is not None:
+        from agent.cli.incidents import eval_incidents
+
+        eval_incidents(
+            incidents, predictions or [], fail_under or [], no_suite_gates=no_suite_gates,
+            report_dir=report_dir, command=_command_line(ctx), quiet=quiet,
+        )  # fmt: skip
+        return
     from agent.eval.evaluate import (
         build_report,
         check_gates,

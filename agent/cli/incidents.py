@@ -132,3 +132,56 @@ def incidents(
         )
     if run.problems:
         raise typer.Exit(EXIT_SOME_UNREADABLE)
+
+
+def eval_incidents(
+    folder: Path,
+    predictions: list[Path],
+    fail_under: list[str],
+    *,
+    no_suite_gates: bool,
+    report_dir: Path | None,
+    command: str,
+    quiet: bool,
+) -> None:
+    """`sitrep eval --incidents FOLDER`: score linking and counts, write reports, gate.
+
+    Exit 0 when every gate passes, 1 when one fails, 2 on usage errors.
+    """
+    from agent.eval.evaluate import parse_threshold
+    from agent.eval.incident_report import (
+        run_incident_eval,
+        terminal_table,
+        write_incident_reports,
+    )
+
+    try:
+        thresholds = dict(parse_threshold(t) for t in fail_under)
+        reports = run_incident_eval(
+            folder,
+            predictions,
+            thresholds=thresholds,
+            use_suite_gates=not no_suite_gates,
+            command=command,
+        )
+    except AgentError as exc:
+        _fail(exc)
+        return
+    typer.echo(terminal_table(reports), nl=False)
+    if report_dir is not None:
+        try:
+            written = write_incident_reports(reports, report_dir)
+        except OSError as exc:
+            _fail(UsageError(f"cannot write reports to {report_dir}: {exc.strerror or exc}"))
+            return
+        if not quiet:
+            for path in written:
+                typer.echo(f"wrote {path}", err=True)
+    failed = [(r.label, line) for r in reports for line in r.gates.get("failures", [])]
+    for label, line in failed:
+        typer.echo(f"gate failed: {label}: {line}", err=True)
+    if failed:
+        raise typer.Exit(1)
+    gates = max((len(r.gates.get("thresholds", {})) for r in reports), default=0)
+    if gates and not quiet:
+        typer.echo(f"gates: {gates} passed", err=True)

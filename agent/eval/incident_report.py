@@ -2,7 +2,8 @@
 
 `run_incident_eval` is what `sitrep eval --incidents` calls: the gold extractions (a perfect
 extractor) or the given predictions are linked with the gold set's `[linking]` settings,
-scored (`agent.eval.incidents`) and gated on its `[gates]` plus any `--fail-under`.
+scored (`agent.eval.incidents`) and gated: the gold extractions on `[gates]`, predictions
+on `[prediction_gates]`, each plus any `--fail-under`.
 Predictions are either extraction results (`sitrep extract` output: they are linked here)
 or incidents (`sitrep incidents` output: scored as they are).
 """
@@ -54,6 +55,8 @@ def run_incident_eval(
         )
     gates = dict(suite.gates) if use_suite_gates else {}
     gates.update(thresholds or {})
+    prediction_gates = dict(suite.prediction_gates) if use_suite_gates else {}
+    prediction_gates.update(thresholds or {})
     reports = []
     if not predictions:
         incidents = _link(suite, gold_results(suite))
@@ -64,7 +67,7 @@ def run_incident_eval(
             label = _model_of(incidents)
         else:
             incidents, label = _link_file(suite, path)
-        reports.append(_scored(suite, incidents, str(path), label, command, gates))
+        reports.append(_scored(suite, incidents, str(path), label, command, prediction_gates))
     return reports
 
 

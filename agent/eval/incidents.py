@@ -4,7 +4,9 @@ The gold set is a folder with `articles.jsonl` (the articles, as `sitrep extract
 them), `gold/<article id>.json` (each article's gold extraction, quotes without offsets, as
 in `evals/cases`), `incidents.json` (the gold incidents: member events as
 `<article id>#<event id>`, each `primary` or `background`, and the expected conservative
-count per outcome) and `suite.toml` (`[gates]`, and `[linking]` settings).
+count per outcome) and `suite.toml` (`[linking]` settings; `[gates]` for the run on the gold
+extractions, which gates the linker itself; `[prediction_gates]` for runs on a model's
+extractions, floors just under the offline extractor's end-to-end figures).
 
 Scoring, on any incidents (made from the gold extractions, which is a perfect extractor, or
 from a model's):
@@ -70,9 +72,10 @@ class IncidentSuite:
     folder: Path
     cases: dict[str, EvalCase]  # article id -> article text, metadata and grounded gold
     incidents: list[GoldIncident]
-    gates: dict[str, float]
+    gates: dict[str, float]  # for the gold extractions (a perfect extractor)
     settings: LinkSettings
     problems: list[str] = field(default_factory=list)
+    prediction_gates: dict[str, float] = field(default_factory=dict)  # for --predictions
 
     @property
     def digest(self) -> str:
@@ -104,8 +107,8 @@ def load_incident_suite(folder: Path) -> IncidentSuite:
         incidents = [GoldIncident.model_validate(i) for i in raw["incidents"]]
     except (OSError, ValueError, KeyError, ValidationError) as exc:
         raise UsageError(f"{folder}/incidents.json: {exc}") from None
-    gates, settings = _config(folder)
-    suite = IncidentSuite(folder, cases, incidents, gates, settings, problems)
+    gates, prediction_gates, settings = _config(folder)
+    suite = IncidentSuite(folder, cases, incidents, gates, settings, problems, prediction_gates)
     problems.extend(_partition_problems(suite))
     return suite
 
@@ -125,20 +128,27 @@ def _case(folder: Path, article: Article, problems: list[str]) -> EvalCase:
     return case
 
 
-def _config(folder: Path) -> tuple[dict[str, float], LinkSettings]:
+def _config(folder: Path) -> tuple[dict[str, float], dict[str, float], LinkSettings]:
     path = folder / "suite.toml"
     if not path.is_file():
-        return {}, LinkSettings()
+        return {}, {}, LinkSettings()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML ({exc})") from None
-    gates = {str(k): float(v) for k, v in data.get("gates", {}).items()}
+    tables = {}
+    for name in ("gates", "prediction_gates"):
+        table = data.get(name, {})
+        if not isinstance(table, dict) or not all(
+            isinstance(v, int | float) for v in table.values()
+        ):
+            raise UsageError(f"{path}: [{name}] must map metric names to numbers")
+        tables[name] = {str(k): float(v) for k, v in table.items()}
     try:
         settings = LinkSettings(**data.get("linking", {}))
     except TypeError as exc:
         raise UsageError(f"{path}: [linking]: {exc}") from None
-    return gates, settings
+    return tables["gates"], tables["prediction_gates"], settings
 
 
 def _partition_problems(suite: IncidentSuite) -> list[str]:
