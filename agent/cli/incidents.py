@@ -185,3 +185,51 @@ def eval_incidents(
     gates = max((len(r.gates.get("thresholds", {})) for r in reports), default=0)
     if gates and not quiet:
         typer.echo(f"gates: {gates} passed", err=True)
+
+
+def view_incidents(results: Path, inputs: list[str], output: Path, title: str | None) -> None:
+    """`sitrep view incidents.jsonl [--articles ...]`: the incidents page.
+
+    The articles are optional: without them the quotes are shown as text. An article whose
+    text changed since extraction (sha256) is named and its quotes are not linked. Exit 3
+    when an article of an incident is missing or changed.
+    """
+    from agent.articles import Article, read_inputs
+    from agent.incidents.writers import read_incidents
+    from agent.output import atomic_write_text
+    from agent.pages.incidents_page import render_incidents
+    from agent.pages.review import article_keys, article_paths
+
+    try:
+        found = read_incidents(results)
+    except (OSError, ValueError) as exc:
+        _fail(UsageError(f"{results}: cannot read incidents ({exc})"))
+        return
+    wanted = {m.article_id: m.sha256 for i in found for m in i.members}
+    texts: dict[str, str] = {}
+    problems: list[str] = []
+    for item in read_inputs(article_paths(inputs)) if inputs else []:
+        if not isinstance(item, Article):
+            problems.append(str(item))
+            continue
+        for key in article_keys(item):
+            if key in wanted and key not in texts:
+                if wanted[key] and wanted[key] != item.sha256:
+                    problems.append(f"article {key!r}: text differs from the one extracted")
+                else:
+                    texts[key] = item.text
+    if inputs:
+        problems += [f"article {a!r}: not in --articles" for a in sorted(set(wanted) - set(texts))
+                     if not any(a in p for p in problems)]  # fmt: skip
+    for problem in problems:
+        typer.echo(f"sitrep: {problem}", err=True)
+    html = render_incidents(
+        found, texts, problems=problems, title=title or f"sitrep incidents: {results.name}"
+    )
+    try:
+        atomic_write_text(output, html)
+    except OSError as exc:
+        _fail(UsageError(f"cannot write {output}: {exc.strerror or exc}"))
+    typer.echo(f"view: {output} ({len(found)} incident(s), {len(texts)} article text(s))", err=True)
+    if problems:
+        raise typer.Exit(EXIT_SOME_UNREADABLE)

@@ -92,7 +92,7 @@ def _by_publication(members: list[Mention]) -> list[Mention]:
 
 def _member(m: Mention) -> Member:
     return Member(
-        article_id=m.article_id, event_id=m.event_id,
+        article_id=m.article_id, event_id=m.event_id, sha256=m.sha256,
         role="background" if m.background else "primary", background_why=m.background_why,
         event_type=m.event_type, summary=m.summary, date=m.date, date_text=m.date_text,
         location=m.location, country=m.country, outlet=m.outlet, published=m.published,

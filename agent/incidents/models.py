@@ -40,6 +40,7 @@ class Member(_Record):
 
     article_id: str
     event_id: str
+    sha256: str = ""  # of the article text, to check it when the quotes are shown
     role: Role
     background_why: str | None = None
     event_type: str
