@@ -44,7 +44,7 @@ def _one(run: IncidentRun, x: Mention, y: Mention, settings: LinkSettings) -> li
     lines = [f"{pair.a}  <->  {pair.b}"]
     if x.key == y.key:
         return [*lines, "  the same event"]
-    needed = settings.threshold + (settings.undated_margin if pair.undated else 0.0)
+    needed = settings.threshold + (settings.undated_margin if pair.needs_more else 0.0)
     if pair.gate is not None:
         lines.append(f"  cannot be one incident: {pair.gate}")
     else:

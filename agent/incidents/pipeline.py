@@ -146,12 +146,13 @@ def _sweep(store: MentionStore, settings: LinkSettings, log: LinkLog, run: Incid
     store.db.execute("CREATE TABLE incidents_out (sort TEXT, body TEXT)")
 
     def below(pair: PairScore) -> None:
-        why = pair.gate or (
-            "undated: needs the same place and a score of "
-            f"{settings.threshold + settings.undated_margin:.2f}"
-            if pair.undated
-            else f"score {pair.score:.2f} < threshold {settings.threshold:.2f}"
-        )
+        strict = settings.threshold + settings.undated_margin
+        if pair.undated and not pair.strong_place:
+            why = "undated: needs the same place (or one inside the other)"
+        elif pair.needs_more:
+            why = f"undated or place unknown: score {pair.score:.2f} < {strict:.2f}"
+        else:
+            why = f"score {pair.score:.2f} < threshold {settings.threshold:.2f}"
         log.write(_record(pair, settings, "below_threshold", why, None))
 
     sweep = Sweep(settings, on_pair=below)
@@ -189,7 +190,7 @@ def _record(
 ) -> LinkRecord:
     return LinkRecord(
         a=pair.a, b=pair.b, score=pair.score,
-        threshold=settings.threshold + (settings.undated_margin if pair.undated else 0.0),
+        threshold=settings.threshold + (settings.undated_margin if pair.needs_more else 0.0),
         features=pair.features, evidence=pair.evidence,
         decision=decision,
         why=why, incident=incident,

@@ -18,7 +18,9 @@ Weights (decisions; measured on the gold set in `evals/incidents/`):
 - words: 0.15 x the overlap of distinctive words in summaries and quotes.
 
 An undated pair (either date unresolved) needs strong evidence: the place must match
-(same or inside, 0.28 or more) and the score must reach `threshold + undated_margin`.
+(same, inside, or named in the other's quotes) and the score must reach `threshold +
+undated_margin`. A pair whose place is unknown on one side needs that higher score too (the
+same day and type alone are not enough: figures or distinctive words must agree).
 """
 
 from __future__ import annotations
@@ -68,11 +70,18 @@ class PairScore:
         self.score += value
         self.evidence.append(f"{name} {value:+.2f}: {why}")
 
+    @property
+    def needs_more(self) -> bool:
+        """An undated pair, or one whose place is unknown, needs the stricter threshold."""
+        return self.undated or self.features.get("place") == 0.0
+
     def passes(self, settings: LinkSettings) -> bool:
         if self.gate is not None:
             return False
-        if self.undated:
-            return self.strong_place and self.score >= settings.threshold + settings.undated_margin
+        if self.undated and not self.strong_place:
+            return False
+        if self.needs_more:
+            return self.score >= settings.threshold + settings.undated_margin
         return self.score >= settings.threshold
 
     @property
