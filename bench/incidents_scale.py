@@ -2,6 +2,7 @@
 
     python bench/incidents_scale.py                 # 10k, 30k, 100k articles
     python bench/incidents_scale.py --sizes 100000  # one size
+    python bench/incidents_scale.py --days 0        # the same density at every size
 
 Each size is generated (not timed) as JSON Lines of results that follow the output contract:
 incidents spread over two years and 40 countries, each reported by one to five outlets over
@@ -57,7 +58,7 @@ def _result(aid: str, published: date, event: dict[str, object], figures: list[d
     })  # fmt: skip
 
 
-def generate(path: Path, articles: int, seed: int = 11) -> None:
+def generate(path: Path, articles: int, days: int = 730, seed: int = 11) -> None:
     """Write `articles` synthetic results; ids hide the truth (kept in a side file)."""
     rng = random.Random(seed)
     start = date(2023, 1, 1)
@@ -68,7 +69,7 @@ def generate(path: Path, articles: int, seed: int = 11) -> None:
     with path.open("w", encoding="utf-8") as out, truth.open("w", encoding="utf-8") as key:
         while written < articles:
             incident += 1
-            day = start + timedelta(days=rng.randrange(730))
+            day = start + timedelta(days=rng.randrange(days))
             country = rng.choice(COUNTRIES)
             # one incident in ten happens where an earlier one did (same place, another day)
             place = rng.choice(places) if places and rng.random() < 0.1 else _place(rng)
@@ -157,6 +158,11 @@ def accuracy(output: Path, truth: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
+    parser.add_argument(
+        "--days", type=int, default=730,
+        help="Days the incidents are spread over (default two years; --days 0: 73 days per "
+        "10,000 articles, the same density at every size).",
+    )  # fmt: skip
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -168,7 +174,7 @@ def main() -> None:
         for size in args.sizes:
             source = Path(tmp) / f"results-{size}.jsonl"
             output = Path(tmp) / f"incidents-{size}.jsonl"
-            generate(source, size)
+            generate(source, size, days=args.days or max(1, 73 * size // 10_000))
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", str(source), str(output)],
                 capture_output=True, text=True, check=True,

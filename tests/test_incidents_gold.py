@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -83,3 +84,25 @@ def test_scoring_counts_a_wrong_merge_and_a_split(tmp_path: Path) -> None:
     )
     case = next(c for c in report.cases if c.id == "G01-deir-ez-zor-convoy-ambush")
     assert case.outcome == "wrong" and case.split_off == ["easternpost-2024-03-12-syria-army#E1"]
+
+
+def test_the_readme_example_is_the_gold_of_its_three_articles_and_gives_what_it_says(
+    tmp_path: Path,
+) -> None:
+    suite = load_incident_suite(GOLD)
+    example = ROOT / "examples" / "incidents"
+    lines = (example / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    gold = {r.article.id: r.model_dump_json() for r in gold_results(suite)}
+    assert [gold[json.loads(line)["article"]["id"]] for line in lines] == lines
+    articles = (example / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    mine = (GOLD / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(articles) == 3 and all(line in mine for line in articles)
+    out = tmp_path / "incidents.jsonl"
+    link_incidents([example / "results.jsonl"], out)
+    (incident,) = read_incidents(out)
+    killed = incident.counts["killed"]
+    assert incident.id == "inc-9a277124b53e"
+    assert (killed.conservative, killed.best, killed.high) == (31, 31, 55)
+    assert killed.history_text == "Syrian Observatory for Human Rights: 27+ -> 55+; Syrian army: 31"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "## From articles to incidents" in readme and incident.id in readme

@@ -88,7 +88,7 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def place_parts(location: str | None) -> tuple[str, ...]:
     """The places a location names, most precise first: each a string of content words."""
     if not location:
@@ -136,7 +136,7 @@ def country_key(country: str | None) -> str | None:
     return _COUNTRY_ALIASES.get(key, key) or None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def name_key(name: str | None) -> str:
     """An actor or reporter name as a key: folded, articles dropped, aliases applied."""
     if not name:
@@ -152,7 +152,7 @@ def _acronym(name: str) -> str:
     return "".join(w[0].lower() for w in capitals) if len(capitals) >= 2 else ""
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def names_match(a: str, b: str) -> bool:
     """Two actor or reporter names (as written) name the same body."""
     ka, kb = name_key(a), name_key(b)

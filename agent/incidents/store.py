@@ -33,7 +33,7 @@ class MentionStore:
             """
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
-            PRAGMA cache_size = -16000;
+            PRAGMA cache_size = -8000;
             CREATE TABLE articles (id TEXT PRIMARY KEY, pick TEXT NOT NULL);
             CREATE TABLE mentions (article_id TEXT, day INTEGER, key TEXT, body TEXT);
             """
