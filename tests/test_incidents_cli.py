@@ -169,7 +169,7 @@ def test_eval_incidents_fails_a_gate_with_exit_1(tmp_path: Path) -> None:
 
 
 def test_eval_incidents_scores_incidents_output_as_predictions(tmp_path: Path) -> None:
-    from agent.eval.incidents import gold_results, load_incident_suite
+    from agent.eval.incident_gold import gold_results, load_incident_suite
 
     source = write_results(tmp_path / "gold.jsonl", gold_results(load_incident_suite(GOLD)))
     out = tmp_path / "incidents.jsonl"

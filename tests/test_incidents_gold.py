@@ -6,12 +6,8 @@ import json
 import random
 from pathlib import Path
 
-from agent.eval.incidents import (
-    IncidentSuite,
-    gold_results,
-    load_incident_suite,
-    score_incidents,
-)
+from agent.eval.incident_gold import IncidentSuite, gold_results, load_incident_suite
+from agent.eval.incidents import score_incidents
 from agent.incidents.models import Incident
 from agent.incidents.pipeline import link_incidents
 from agent.incidents.writers import read_incidents

@@ -15,7 +15,7 @@ import typer
 
 from agent.errors import AgentError, UsageError
 from agent.incidents.explain import explain, watched_articles
-from agent.incidents.pipeline import link_incidents
+from agent.incidents.pipeline import IncidentRun, link_incidents
 from agent.incidents.similarity import LinkSettings
 from agent.incidents.writers import FORMATS, links_path
 
@@ -114,24 +114,30 @@ def incidents(
     except OSError as exc:
         _fail(UsageError(f"cannot write {output or log}: {exc.strerror or exc}"))
         return
+    _report(run, log, quiet=quiet)
+    if explain_pair:
+        for line in explain(run, *explain_pair, settings):
+            typer.echo(line, err=output is None)
+    if run.problems:
+        raise typer.Exit(EXIT_SOME_UNREADABLE)
+
+
+def _report(run: IncidentRun, log: Path | None, *, quiet: bool) -> None:
+    """Problems and notes on stderr, then (unless quiet) one summary line."""
     for problem in run.problems:
         typer.echo(f"sitrep: {problem}", err=True)
     for article_id in run.replaced:
         typer.echo(f"note: article {article_id!r} has several results; one is used", err=True)
-    if explain_pair:
-        for line in explain(run, *explain_pair, settings):
-            typer.echo(line, err=output is None)
-    if not quiet:
-        pairs = run.sweep.mentions * (run.sweep.mentions - 1) // 2
-        typer.echo(
-            f"incidents: {run.incidents} from {run.sweep.mentions} event(s) in {run.articles} "
-            f"article(s), {run.multi_article} reported by several; {run.sweep.compared} "
-            f"pair(s) compared of {pairs} possible"
-            + (f"; links log {log} ({run.links_logged} pair(s))" if log else ""),
-            err=True,
-        )
-    if run.problems:
-        raise typer.Exit(EXIT_SOME_UNREADABLE)
+    if quiet:
+        return
+    pairs = run.sweep.mentions * (run.sweep.mentions - 1) // 2
+    typer.echo(
+        f"incidents: {run.incidents} from {run.sweep.mentions} event(s) in {run.articles} "
+        f"article(s), {run.multi_article} reported by several; {run.sweep.compared} "
+        f"pair(s) compared of {pairs} possible"
+        + (f"; links log {log} ({run.links_logged} pair(s))" if log else ""),
+        err=True,
+    )
 
 
 def eval_incidents(

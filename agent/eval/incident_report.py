@@ -15,15 +15,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from agent.errors import UsageError
-from agent.eval.incidents import (
-    IncidentCase,
-    IncidentReport,
-    IncidentSuite,
-    check_gates,
-    gold_results,
-    load_incident_suite,
-    score_incidents,
-)
+from agent.eval.incident_gold import IncidentSuite, gold_results, load_incident_suite
+from agent.eval.incidents import IncidentCase, IncidentReport, check_gates, score_incidents
 from agent.incidents.models import Incident
 from agent.incidents.pipeline import link_incidents
 from agent.incidents.writers import looks_like_incidents, read_incidents
