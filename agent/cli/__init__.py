@@ -667,7 +667,7 @@ def eval_command(
 
         eval_incidents(
             incidents, predictions or [], fail_under or [], no_suite_gates=no_suite_gates,
-            report_dir=report_dir, command=_command_line(ctx), quiet=quiet,
+            report_dir=report_dir, command=_command_line(ctx), quiet=quiet, models=model, html=html,
         )  # fmt: skip
         return
     from agent.eval.evaluate import (

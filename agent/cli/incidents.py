@@ -149,11 +149,20 @@ def eval_incidents(
     report_dir: Path | None,
     command: str,
     quiet: bool,
+    models: list[str] | None = None,
+    html: Path | None = None,
 ) -> None:
     """`sitrep eval --incidents FOLDER`: score linking and counts, write reports, gate.
 
     Exit 0 when every gate passes, 1 when one fails, 2 on usage errors.
     """
+    if models:
+        _fail(UsageError(
+            "--incidents scores extractions made earlier: `sitrep extract "
+            f"{folder}/articles.jsonl -m MODEL -o out.jsonl`, then --predictions out.jsonl"
+        ))  # fmt: skip
+    if html is not None:
+        _fail(UsageError("--html is not available with --incidents: `sitrep view` the incidents"))
     from agent.eval.evaluate import parse_threshold
     from agent.eval.incident_report import (
         run_incident_eval,
