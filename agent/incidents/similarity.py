@@ -12,7 +12,8 @@ Weights (chosen by hand and checked on the gold set in `evals/incidents/`, not f
 - place: same 0.35, one inside the other 0.28, one named in the other's quotes 0.22, a
   shared place with different sub-places 0.05, nothing in common -0.35, unknown 0;
 - type: same sub-event type 0.15, same family 0.08, compatible families 0;
-- actors: a side in common 0.15, named sides with nothing in common -0.10, unknown 0;
+- actors: a named side in common 0.15, named sides with nothing in common -0.10, unknown 0
+  (victims and unnamed attackers, "civilians", "gunmen", are no evidence);
 - figures: the same reporter's same figure 0.25, the same number 0.18, counts that can be
   revisions of one another (within x2.5) 0.08, exact counts far apart -0.15;
 - words: 0.15 x the overlap of distinctive words in summaries and quotes.
@@ -28,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.incidents.mentions import Figure, Mention
-from agent.incidents.names import country_key, named_in, names_match, same_name
+from agent.incidents.names import country_key, fold, named_in, names_match, same_name, wordset
 
 # families whose events may describe one incident (reports disagree on the type)
 GROUP_OF = {
@@ -181,11 +182,21 @@ def _type(pair: PairScore, a: Mention, b: Mention) -> None:
         pair.add("type", 0.0, f"compatible families ({a.event_type} / {b.event_type})")
 
 
+# victims and unnamed attackers are in most reports: sharing them says nothing
+GENERIC_ACTORS = wordset(
+    "civilians villagers residents people pupils students mourners travellers farmers workers "
+    "gunmen militants attackers assailants unknown unidentified gang gangs bandits fighters"
+)
+
+
+def _named(m: Mention) -> list[str]:
+    return [name for name, _ in m.actors if not set(fold(name).split()) <= GENERIC_ACTORS]
+
+
 def _actors(pair: PairScore, a: Mention, b: Mention) -> None:
-    na = [name for name, _ in a.actors]
-    nb = [name for name, _ in b.actors]
+    na, nb = _named(a), _named(b)
     if not na or not nb:
-        pair.add("actors", 0.0, "actors unknown on one side")
+        pair.add("actors", 0.0, "no named actor on one side")
         return
     common = sorted({x for x in na for y in nb if names_match(x, y)})
     if common:
