@@ -19,6 +19,7 @@ from agent.cli.eval import eval_command
 from agent.cli.extract import extract
 from agent.cli.gold import gold_app
 from agent.cli.group import SitrepCommand, SitrepGroup
+from agent.cli.incidents import incidents
 from agent.cli.models import models
 from agent.cli.view import view
 
@@ -61,5 +62,6 @@ app.command(cls=SitrepCommand)(extract)
 app.command(cls=SitrepCommand)(view)
 app.command(cls=SitrepCommand)(models)
 app.command("eval", cls=SitrepCommand)(eval_command)
+app.command("incidents", cls=SitrepCommand)(incidents)
 app.add_typer(gold_app, name="gold")
 app.add_typer(cache_app, name="cache")

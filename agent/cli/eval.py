@@ -109,6 +109,15 @@ BaselineOpt = Annotated[
         help="An earlier report.json: fail when a gated metric fell by more than --max-drop.",
     ),
 ]
+IncidentsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--incidents",
+        metavar="FOLDER",
+        help="Score incident linking and counts on this incident gold set (e.g. "
+        "evals/incidents): its gold extractions, or --predictions (results or incidents).",
+    ),
+]
 MaxDropOpt = Annotated[
     float,
     typer.Option("--max-drop", min=0.0, metavar="DROP", help="Allowed drop against --baseline."),
@@ -134,11 +143,19 @@ def eval_command(
     baseline: BaselineOpt = None,
     max_drop: MaxDropOpt = 0.02,
     quiet: QuietOpt = False,
+    incidents: IncidentsOpt = None,
 ) -> None:
     """Score models (or earlier predictions) against the gold suite; gate on the metrics.
 
     Exit 0 when every gate passes, 1 when a gate fails, 2 on usage or config errors.
     """
+    if incidents is not None:
+        from agent.cli.incidents import eval_incidents
+
+        return eval_incidents(
+            incidents, predictions or [], fail_under or [], no_suite_gates=no_suite_gates,
+            report_dir=report_dir, command=command_line(ctx), quiet=quiet, models=model, html=html,
+        )  # fmt: skip
     from agent.eval.evaluate import EvalRequest, evaluate
     from agent.eval.gates import GateFlags
 

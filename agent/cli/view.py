@@ -58,6 +58,12 @@ def view(
     from agent.pages.review_page import render_review
 
     inputs = [*(articles or []), *(more_articles or [])]
+    from agent.incidents.writers import looks_like_incidents
+
+    if looks_like_incidents(results):  # `sitrep incidents` output: the incidents page
+        from agent.cli.incidents import view_incidents
+
+        return view_incidents(results, inputs, output, title)
     if not inputs:
         raise UsageError("give the articles the results were extracted from: --articles INPUT...")
     run = review_results(results, inputs)
