@@ -17,6 +17,7 @@ class AgentError(Exception):
 
     kind = "error"
     exit_code = 1
+    stops_run = False  # every other article would fail the same way: no new article starts
     attempts: int | None = None  # model requests made before giving up, when known
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
@@ -78,6 +79,7 @@ class ModelAuthError(ModelError):
 
     kind = "auth"
     exit_code = 4
+    stops_run = True
 
 
 class ModelRequestError(ModelError):
@@ -87,9 +89,20 @@ class ModelRequestError(ModelError):
 
 
 class ContextLengthError(ModelRequestError):
-    """The article does not fit the model's context window."""
+    """The article does not fit the model's context window. `window` is the window in tokens
+    when the server said it."""
 
     kind = "context_length"
+    window: int | None = None
+
+
+class UnsupportedModeError(ModelRequestError):
+    """The server refuses the request shape of the profile's mode (response_format, tools):
+    every article would fail the same way, so the run stops."""
+
+    kind = "unsupported_mode"
+    exit_code = 4
+    stops_run = True
 
 
 class RateLimitError(ModelError):
@@ -102,6 +115,21 @@ class TransportError(ModelError):
     """Timeouts, refused or dropped connections and 5xx that outlasted the retries."""
 
     kind = "transport"
+
+
+class EndpointUnreachableError(TransportError):
+    """Connections are refused and the endpoint has not answered once in this run: nothing
+    would get through, so the run stops."""
+
+    kind = "unreachable"
+    exit_code = 4
+    stops_run = True
+
+
+class DeadlineError(TransportError):
+    """One article took longer than its deadline (every attempt, re-ask and wait together)."""
+
+    kind = "deadline"
 
 
 class ResponseError(ModelError):

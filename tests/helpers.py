@@ -155,14 +155,15 @@ def write_batch(path: Path, ids: list[str], *, bad_line: bool = False) -> Path:
     return path
 
 
-def good_unless(*failing: str) -> Any:
-    """A responder: a valid extraction, or HTTP 400 for the articles named."""
+def good_unless(*failing: str, usage: dict[str, int] | None = None) -> Any:
+    """A responder: a valid extraction (with `usage` when given), or HTTP 400 for the articles
+    named."""
 
     def respond(request: dict[str, Any]) -> Reply:
         sent = json.dumps(request)
         if any(f"Ref {i}." in sent for i in failing):
             return error(400, "rejected for the test")
-        return answer(GOOD)
+        return answer(GOOD, usage=usage)
 
     return respond
 

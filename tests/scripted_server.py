@@ -31,6 +31,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     close: bool = False  # drop the connection mid-response
+    drip: float = 0.0  # seconds between the bytes of the body (a server that trickles)
 
 
 @dataclass
@@ -88,29 +89,34 @@ def completion(
         ],
     }
     if with_usage:
-        body["usage"] = usage or {
-            "prompt_tokens": 100,
-            "completion_tokens": 20,
-            "total_tokens": 120,
-        }
+        body["usage"] = usage or counted_usage(request, content or arguments or "")
     return body
 
 
+def counted_usage(request: dict[str, Any], answer: str) -> dict[str, int]:
+    """Token counts like a real server's: about four characters a token."""
+    sent = json.dumps(request.get("messages", []), ensure_ascii=False)
+    prompt, done = max(1, len(sent) // 4), max(1, len(answer) // 4)
+    return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+
+
 def answer(
-    data: Any, *, fenced: bool = False, with_usage: bool = True, finish_reason: str | None = None
+    data: Any,
+    *,
+    fenced: bool = False,
+    with_usage: bool = True,
+    finish_reason: str | None = None,
+    usage: dict[str, int] | None = None,
 ) -> Reply:
     """A reply carrying `data` in whatever form the request's mode expects."""
     text = json.dumps(data) if not isinstance(data, str) else data
+    shape = {"with_usage": with_usage, "finish_reason": finish_reason, "usage": usage}
 
     def build(request: dict[str, Any]) -> dict[str, Any]:
         if request.get("tools"):
-            return completion(
-                request, arguments=text, with_usage=with_usage, finish_reason=finish_reason
-            )
+            return completion(request, arguments=text, **shape)  # type: ignore[arg-type]
         content = f"Here is the extraction:\n```json\n{text}\n```" if fenced else text
-        return completion(
-            request, content=content, with_usage=with_usage, finish_reason=finish_reason
-        )
+        return completion(request, content=content, **shape)  # type: ignore[arg-type]
 
     return Reply(body=build)
 
@@ -218,7 +224,7 @@ class ScriptedServer:
                     self._drop()
                     return
                 payload = reply.body(body) if callable(reply.body) else reply.body
-                self._send(reply.status, payload, reply.headers)
+                self._send(reply.status, payload, reply.headers, reply.drip)
 
             def _drop(self) -> None:
                 self.send_response(200)
@@ -230,19 +236,30 @@ class ScriptedServer:
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
 
-            def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+            def _send(
+                self, status: int, payload: Any, headers: dict[str, str], drip: float = 0.0
+            ) -> None:
                 data = (
                     payload.encode("utf-8")
                     if isinstance(payload, str)
                     else json.dumps(payload).encode("utf-8")
                 )
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                headers = {"content-type": "application/json", **headers}
                 self.send_header("content-length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if not drip:
+                    self.wfile.write(data)
+                    return
+                try:
+                    for byte in data:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(drip)
+                except OSError:  # the client gave up: that is what the test wants to see
+                    self.close_connection = True
 
         return Handler
 

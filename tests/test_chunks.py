@@ -96,7 +96,10 @@ def test_merge_keeps_a_repeat_once_and_a_second_mention_twice() -> None:
             "causes": [],
         },
     )
-    merged, anchors = merge_drafts([(first, part_one), (second, part_two)], ArticleIndex(text))
+    merged = merge_drafts(
+        [(first, part_one), (second, part_two)], ArticleIndex(text), Usage(requests=2)
+    )
+    anchors = merged.anchors or {}
     figures = merged.draft.casualties
     assert [c.id for c in figures] == ["C1", "C2", "C3"]
     assert [c.event_id for c in figures] == [None, "E1", None]
@@ -113,5 +116,5 @@ def test_two_figures_on_one_quote_are_both_kept() -> None:
     part = outcome(
         text, {"events": [], "casualties": [figure("C1", quote, "3", 3), injured], "causes": []}
     )
-    merged, _ = merge_drafts([(Chunk(0, len(text)), part)], ArticleIndex(text))
+    merged = merge_drafts([(Chunk(0, len(text)), part)], ArticleIndex(text), Usage())
     assert [(c.outcome, c.low) for c in merged.draft.casualties] == [("killed", 3), ("injured", 5)]

@@ -78,3 +78,55 @@ def test_a_local_profile_never_receives_the_users_openai_key(
     code, err = extract(config)
     assert code == 0, err
     assert "sk-users-own-openai-key-0000" not in server.requests[0].headers.get("Authorization", "")
+
+
+def test_eval_against_a_dead_endpoint_stops_at_once_instead_of_scoring_every_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import ROOT
+    from tests.scripted_server import closed_port
+
+    config = tmp_path / "sitrep.toml"
+    config.write_text(
+        f'[models.dead]\nmodel = "m"\nbase_url = "http://127.0.0.1:{closed_port()}/v1"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["eval", str(ROOT / "evals"), "-m", "dead", "--config", str(config), "--no-cache"]
+    )
+    assert result.exit_code == 4
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("sitrep: cannot connect to profile 'dead'")
+    assert "not scorable" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["extract", str(EXAMPLE), "-m", "rules"],
+        ["gold", "check"],
+        ["models"],
+    ],
+    ids=["help", "rules", "gold-check", "models"],
+)
+def test_offline_commands_never_import_openai(args: list[str], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    probe = (
+        "import sys\n"
+        "from agent.cli import app\n"
+        "try:\n"
+        f"    app({args!r}, prog_name='sitrep')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert 'openai' not in sys.modules and 'instructor' not in sys.modules, 'imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-500:]

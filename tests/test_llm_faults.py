@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def test_server_error_then_success(server: ScriptedServer, tmp_path: Path, statu
 def test_no_tool_call_is_reasked_then_recovered(server: ScriptedServer, tmp_path: Path) -> None:
     server.script(prose("The ambush killed at least 27 government troops."), answer(GOOD))
     result = run(make(server, tmp_path), article())
-    assert "No tool calls or function call found" in server.requests[1].text()
+    assert "your answer did not call the extraction tool" in server.requests[1].text()
     assert len(result.casualties) == 3
 
 
@@ -169,8 +170,15 @@ def test_schema_invalid_fields_are_reasked(server: ScriptedServer, tmp_path: Pat
     server.script(answer(schema_invalid()), answer(GOOD))
     result = run(make(server, tmp_path), article())
     reask = server.requests[1].text()
-    assert "casualties.0.outcome" in reask and "input_value='exploded'" in reask
-    assert "casualties.2.low" in reask and "input_value='many'" in reask
+    assert "- casualties[0] (C1).outcome: Input should be 'killed'" in reask
+    assert "(got 'exploded')" in reask
+    assert "- casualties[2] (C3).low: Input should be a valid integer" in reask
+    assert "(got 'many')" in reask
+    # the items concerned are shown again; the rest of the answer is not sent back
+    assert '"outcome": "exploded"' in reask and '"group": "government troops"' in reask
+    assert (
+        "the dead included nine members" not in reask.split("<article>")[-1].split("</article>")[-1]
+    )
     assert len(result.casualties) == 3
     assert result.warnings == []
 
@@ -188,27 +196,50 @@ def test_schema_invalid_items_never_fixed_are_dropped(
     assert result.warnings[2] == "C2: cleared part_of 'C1' (dropped)"
 
 
-def test_connection_refused_fails_each_article_and_the_batch_goes_on(
+def test_connection_refused_stops_the_run_after_one_quick_retry_with_a_hint(
     server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", "sk-test")
     endpoint = f"http://127.0.0.1:{closed_port()}/v1"
-    config = write_config(tmp_path / "sitrep.toml", server, base_url=endpoint, max_attempts=2)
+    config = write_config(tmp_path / "sitrep.toml", server, base_url=endpoint, max_attempts=4)
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2"])
     out = tmp_path / "out.jsonl"
     args = ["extract", str(inputs), "-o", str(out), "-m", "fake", "--config", str(config)]
+    started = time.monotonic()
     result = runner.invoke(app, [*args, "-j", "1"])
-    assert result.exit_code == 3, result.output
-    ledger = lines_of(tmp_path / "out.jsonl.failures.jsonl")
-    assert [(e["id"], e["kind"], e["attempts"]) for e in ledger] == [
-        ("a1", "transport", 2),
-        ("a2", "transport", 2),
-    ]
-    assert ledger[0]["message"].startswith(f"cannot connect to profile 'fake' at {endpoint}")
-    failed = [line for line in result.stderr.splitlines() if "cannot connect" in line]
-    assert len(failed) == 2
+    assert time.monotonic() - started < 3  # not 4 attempts with backoff
+    assert result.exit_code == 4, result.output
+    failed = [line for line in result.stderr.splitlines() if line.startswith("sitrep:")]
+    assert len(failed) == 1
+    assert failed[0].startswith(f"sitrep: cannot connect to profile 'fake' at {endpoint}")
+    assert "(refused, 2 attempts in" in failed[0]
+    assert "is the server running? `sitrep models --check fake`" in failed[0]
+    assert "`--model rules` works offline" in failed[0]
     assert "Traceback" not in result.output
     assert out.read_text(encoding="utf-8") == ""
+    result = runner.invoke(app, [*args, "--resume"])  # nothing was lost: it can resume later
+    assert result.exit_code == 4
+
+
+def test_a_server_that_answered_then_refuses_fails_only_that_article(
+    server: ScriptedServer, fake_config: Path, tmp_path: Path
+) -> None:
+    server.script(answer(GOOD))
+    inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2"])
+    out = tmp_path / "out.jsonl"
+    args = ["extract", str(inputs), "-o", str(out), "-m", "fake", "--config", str(fake_config)]
+
+    def stop_after_first(request: dict[str, object]) -> Reply:
+        server.stop()  # the server goes away mid-run: the next connection is refused
+        raise AssertionError("never answered")
+
+    server.responder = stop_after_first
+    result = runner.invoke(app, [*args, "-j", "1"])
+    assert result.exit_code == 3, result.output
+    assert [r["article"]["id"] for r in lines_of(out)] == ["a1"]
+    ledger = lines_of(tmp_path / "out.jsonl.failures.jsonl")
+    assert [(e["id"], e["kind"]) for e in ledger] == [("a2", "transport")]
+    assert "is the server running?" in ledger[0]["message"]
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -224,7 +255,7 @@ def test_auth_error_stops_the_run_with_exit_4(
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"sitrep: authentication failed (HTTP {status}) for profile 'fake' at "
-        f"{server.base_url}: check $FAKE_KEY"
+        f"{server.base_url}: invalid api key; check $FAKE_KEY"
     ]
 
 
@@ -244,7 +275,7 @@ def test_auth_error_exit_4_in_a_real_process(
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
         f"sitrep: authentication failed (HTTP 401) for profile 'fake' at {server.base_url}: "
-        "check $FAKE_KEY"
+        "invalid api key; check $FAKE_KEY"
     ]
 
 

@@ -23,6 +23,7 @@ from tests.helpers import GOOD, good_unless, lines_of, write_batch, write_config
 from tests.scripted_server import Reply, ScriptedServer, answer
 
 runner = CliRunner()
+USAGE = {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}
 
 
 def batch_args(inputs: Path, out: Path, config: Path, *extra: str) -> list[str]:
@@ -31,16 +32,16 @@ def batch_args(inputs: Path, out: Path, config: Path, *extra: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("flag", "value", "finished"),
-    [("--max-requests", "2", 2), ("--max-tokens", "200", 2), ("--max-cost", "0.25", 3)],
+    [("--max-requests", "2", 2), ("--max-tokens", "2040", 2), ("--max-cost", "0.25", 3)],
 )
 def test_budget_stops_new_articles_and_resume_finishes(
     server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str, value: str,
     finished: int,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("FAKE_KEY", "sk-test")
-    # every request: 100 prompt tokens (0.1 at 1000 per million) + 20 completion tokens (free)
-    config = write_config(tmp_path / "sitrep.toml", server, price_input_per_mtok=1000.0)
-    server.responder = good_unless()
+    # every request: 1000 prompt tokens (0.1 at 100 per million) + 20 completion tokens (free)
+    config = write_config(tmp_path / "sitrep.toml", server, price_input_per_mtok=100.0)
+    server.responder = good_unless(usage=USAGE)
     ids = [f"a{i}" for i in range(6)]
     inputs = write_batch(tmp_path / "in.jsonl", ids)
     out = tmp_path / "out.jsonl"
@@ -63,15 +64,15 @@ def test_summary_counts_ok_failed_cached_requests_tokens_and_cost(
     config = write_config(
         tmp_path / "sitrep.toml", server, price_input_per_mtok=10.0, price_output_per_mtok=50.0
     )
-    server.responder = good_unless("a3")
+    server.responder = good_unless("a3", usage=USAGE)
     inputs = write_batch(tmp_path / "in.jsonl", ["a1", "a2", "a3"])
     out = tmp_path / "out.jsonl"
     first = runner.invoke(app, batch_args(inputs, out, config))
     assert first.exit_code == 3
-    # two answers of 100 prompt + 20 completion tokens; a3 is rejected after one request
+    # two answers of 1000 prompt + 20 completion tokens; a3 is rejected after one request
     assert (
-        "summary: 2 ok, 1 failed, 0 cached; 3 requests, 200 prompt + 40 completion tokens, "
-        "estimated cost 0.0040; " in first.stderr
+        "summary: 2 ok, 1 failed, 0 cached; 3 requests, 2000 prompt + 40 completion tokens, "
+        "estimated cost 0.0220; " in first.stderr
     )
     again = runner.invoke(app, batch_args(inputs, out, config))
     assert again.exit_code == 3
@@ -164,3 +165,22 @@ def test_progress_lines_when_stderr_is_not_a_terminal(
     progress = [line for line in result.stderr.splitlines() if line.startswith("progress: ")]
     assert progress, result.stderr
     assert "in flight" in progress[0] and "articles/s" in progress[0]
+    # work in flight shows before its article finishes: requests sent, how long it has taken
+    busy = [line for line in progress if "1 in flight (longest " in line]
+    assert busy, progress
+    assert "requests (" in busy[0] and "tokens received)" in busy[0]
+
+
+def test_the_progress_line_shows_work_in_flight_before_it_finishes() -> None:
+    import time
+
+    from agent.batch.progress import progress_line
+
+    tally = Tally()
+    tally.started = 3
+    tally.ok = 2
+    tally.meter.requests, tally.meter.answers, tally.meter.completion_tokens = 4, 3, 812
+    tally.in_flight[2] = time.monotonic() - 65
+    line = progress_line(tally)
+    assert "2 done (2 ok, 0 failed, 0 cached), 1 in flight (longest 1m05s)" in line
+    assert "4 requests (3 answered, 812 tokens received)" in line

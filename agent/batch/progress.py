@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from agent.config import Prices
+from agent.extractors.base import Meter
 from agent.schema import Usage
 
 
@@ -28,6 +29,10 @@ class Tally:
     stopped_by: str | None = None  # the budget that stopped the run
     interrupted: bool = False
     t0: float = field(default_factory=time.monotonic)
+    # live counts of the extractor (requests sent, tokens received) and when each article in
+    # flight started: work shows before it finishes
+    meter: Meter = field(default_factory=Meter)
+    in_flight: dict[int, float] = field(default_factory=dict)
 
     @property
     def cost(self) -> float:
@@ -82,11 +87,22 @@ class Budget:
 
 def progress_line(tally: Tally) -> str:
     rate = tally.finished / tally.elapsed if tally.elapsed > 0 else 0.0
+    flying = tally.started - tally.finished
+    oldest = ""
+    if tally.in_flight:
+        oldest = f" (longest {_duration(time.monotonic() - min(tally.in_flight.values()))})"
+    meter = tally.meter
+    received = meter.completion_tokens
     return (
         f"{tally.finished} done ({tally.ok} ok, {tally.failed} failed, {tally.cached} cached), "
-        f"{tally.started - tally.finished} in flight, {tally.requests} requests, "
-        f"{rate:.1f} articles/s"
+        f"{flying} in flight{oldest}, {max(tally.requests, meter.requests)} requests "
+        f"({meter.answers} answered, {received} tokens received), {rate:.1f} articles/s"
     )
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{seconds:.1f}s"
 
 
 def summary_lines(tally: Tally) -> list[str]:

@@ -7,13 +7,14 @@ Inputs are consumed lazily (a huge JSON Lines file is never loaded whole); at mo
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from agent.articles import Article, InputProblem
 from agent.batch.cache import ResponseCache
 from agent.batch.progress import Budget, Tally
-from agent.errors import AgentError, ModelAuthError
+from agent.errors import AgentError
 from agent.extractors.base import Extractor
 from agent.extractors.results import extract_article
 from agent.schema import ExtractionResult
@@ -54,9 +55,9 @@ async def _one(extractor: Extractor, article: Article, cache: ResponseCache | No
         if cache is not None and identity is not None:
             await cache.astore(identity, article, result)
         return Done(result, article.origin)
-    except ModelAuthError:
-        raise  # every article would fail the same way: stop the run
     except AgentError as exc:
+        if exc.stops_run:
+            raise  # every article would fail the same way: stop the run
         attempts = exc.attempts if exc.attempts is not None else 1
         return Failed(article.origin or article.id, article.id, exc.kind, exc.message, attempts)
 
@@ -77,6 +78,7 @@ async def run_batch(
     ones in flight finish, and `tally.undone` counts the inputs left over.
     """
     tally = tally if tally is not None else Tally()
+    tally.meter = extractor.meter
     pending: dict[asyncio.Task[Outcome], int] = {}
     held: dict[int, Outcome] = {}  # finished out of order, waiting for their turn
     iterator = iter(items)
@@ -86,6 +88,7 @@ async def run_batch(
 
     def ready(number: int, outcome: Outcome) -> list[Outcome]:
         nonlocal turn
+        tally.in_flight.pop(number, None)
         if isinstance(outcome, Done):
             tally.add_result(outcome.result.usage)
         else:
@@ -119,6 +122,7 @@ async def run_batch(
                         yield outcome
                     continue
                 tally.started += 1
+                tally.in_flight[number] = time.monotonic()
                 pending[asyncio.create_task(_one(extractor, item, cache))] = number
             if not pending:
                 return

@@ -114,6 +114,14 @@ MaxCostOpt = Annotated[
         "price_input_per_mtok / price_output_per_mtok) reaches this.",
     ),
 ]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Fail an article whose prompt the server truncated (it counted far fewer prompt "
+        "tokens than were sent) instead of warning.",
+    ),
+]
 KeepOrderOpt = Annotated[bool, typer.Option("--keep-order", help="Write results in input order.")]
 ProgressOpt = Annotated[
     float,
@@ -148,6 +156,7 @@ def extract(
     max_cost: MaxCostOpt = None,
     keep_order: KeepOrderOpt = False,
     progress_every: ProgressOpt = 10.0,
+    strict: StrictOpt = False,
 ) -> None:
     """Extract events, casualty figures and stated causes from articles."""
     settings = load_settings(config)
@@ -160,6 +169,7 @@ def extract(
         prompt_path=prompt,
         vague_table=vague_table.value if vague_table else None,
         note=None if quiet else say,
+        strict=strict,
     )
     cache = None if no_cache else open_cache(settings, extractor)
     chosen = fmt or (OutputFormat.json if _single_input(inputs) else OutputFormat.jsonl)

@@ -27,6 +27,20 @@ class DraftOutcome:
     index: ArticleIndex  # the index the draft was grounded against, reused for the offsets
     warnings: list[str] = field(default_factory=list)
     attempts: int = 1
+    # where each item's quotes start in the article, (kind, id) -> starts, when the extractor
+    # knows it better than a search would (a long article extracted in chunks)
+    anchors: dict[tuple[str, str], list[int]] | None = None
+
+
+@dataclass
+class Meter:
+    """Requests sent and tokens received so far, counted as they happen (for progress lines:
+    an article still in flight shows its work before it finishes)."""
+
+    requests: int = 0
+    answers: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 class Extractor(Protocol):
@@ -51,6 +65,11 @@ class Extractor(Protocol):
     @property
     def prices(self) -> Prices:
         """Estimated cost per million tokens."""
+        ...
+
+    @property
+    def meter(self) -> Meter:
+        """Live counts of requests and tokens (all zero for an extractor that sends none)."""
         ...
 
     async def extract(self, article: Article) -> DraftOutcome:

@@ -100,10 +100,10 @@ class _Placed:
 
 
 def merge_drafts(
-    parts: Sequence[tuple[Chunk, DraftOutcome]], index: ArticleIndex
-) -> tuple[DraftOutcome, dict[tuple[str, str], list[int]]]:
-    """One draft for the whole article from the drafts of its chunks, and where each item's
-    quotes sit in the article ((kind, new id) -> starts) for the output offsets."""
+    parts: Sequence[tuple[Chunk, DraftOutcome]], index: ArticleIndex, usage: Usage
+) -> DraftOutcome:
+    """One draft for the whole article from the drafts of its chunks (what they cost in all is
+    `usage`), with `anchors`: where each item's quotes sit in the article."""
     kept: dict[tuple[Any, ...], _Placed] = {}
     renamed: list[dict[tuple[str, str], _Placed]] = []
     for n, (chunk, outcome) in enumerate(parts):
@@ -129,11 +129,6 @@ def merge_drafts(
         placed.item["id"] = new_ids[id(placed)]
         data[placed.kind].append(placed.item)
         anchors[(placed.kind, placed.item["id"])] = list(placed.spans)
-    usage = Usage()
-    for _, outcome in parts:
-        usage.requests += outcome.usage.requests
-        usage.prompt_tokens += outcome.usage.prompt_tokens
-        usage.completion_tokens += outcome.usage.completion_tokens
     warnings = [
         f"chunk {n}/{len(parts)}: {w}"
         for n, (_, outcome) in enumerate(parts, start=1)
@@ -141,8 +136,7 @@ def merge_drafts(
     ]
     draft = ExtractionDraft.model_validate(data)
     attempts = sum(outcome.attempts for _, outcome in parts)
-    merged = DraftOutcome(draft, usage, index, warnings=warnings, attempts=attempts)
-    return merged, anchors
+    return DraftOutcome(draft, usage, index, warnings=warnings, attempts=attempts, anchors=anchors)
 
 
 def _signature(kind: str, item: dict[str, Any]) -> tuple[Any, ...]:

@@ -23,8 +23,10 @@ def make_extractor(
     prompt_path: str | None = None,
     vague_table: str | None = None,
     note: Callable[[str], None] | None = None,
+    strict: bool = False,
 ) -> Extractor:
-    """`note` receives the one-line explanation of an `auto` choice."""
+    """`note` receives the one-line explanation of an `auto` choice; `strict` makes a prompt
+    the server truncated a failure instead of a warning."""
     resolved = resolve_model(settings, model, os.environ, base_url=base_url, mode=mode)
     if resolved.note and note is not None:
         note(resolved.note)
@@ -38,4 +40,4 @@ def make_extractor(
     from agent.extractors.llm.extractor import LLMExtractor
     from agent.extractors.prompts import load_prompt
 
-    return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table)
+    return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table, strict=strict)

@@ -22,23 +22,33 @@ from agent.schema import (
 )
 
 
-def _quote(index: ArticleIndex, text: str) -> Quote:
-    span: Span | None = index.find(text)
+def _quote(index: ArticleIndex, text: str, near: int | None = None) -> Quote:
+    span: Span | None = index.find(text, near=near)
     if span is None:  # the draft was grounded against this very text: this cannot happen
         raise AssertionError(f"quote lost between grounding and output: {text!r}")
     return Quote(text=span.text, start=span.start, end=span.end)
 
 
+Anchors = dict[tuple[str, str], list[int]]
+
+
+def _near(anchors: Anchors | None, kind: str, item_id: str, n: int = 0) -> int | None:
+    """Where the extractor placed the item's n-th quote, when it knows."""
+    starts = anchors.get((kind, item_id)) if anchors else None
+    return starts[n] if starts and n < len(starts) else None
+
+
 def _events(
-    draft: ExtractionDraft, article: Article, index: ArticleIndex, ids: dict[str, str]
+    draft: ExtractionDraft, article: Article, outcome: DraftOutcome, ids: dict[str, str]
 ) -> list[Event]:
     dates: list[str | None] = []
     for e in draft.events:  # in order of mention: "the same day" is the previous event's
         dates.append(resolve_date(e.date_text, article.published, dates[-1] if dates else None))
-    return [_event(e, ids[e.id], day, index) for e, day in zip(draft.events, dates, strict=True)]
+    return [_event(e, ids[e.id], day, outcome) for e, day in zip(draft.events, dates, strict=True)]
 
 
-def _event(e: EventDraft, new_id: str, day: str | None, index: ArticleIndex) -> Event:
+def _event(e: EventDraft, new_id: str, day: str | None, outcome: DraftOutcome) -> Event:
+    index, anchors = outcome.index, outcome.anchors
     return Event(
         id=new_id,
         event_type=e.event_type,
@@ -48,7 +58,9 @@ def _event(e: EventDraft, new_id: str, day: str | None, index: ArticleIndex) -> 
         location=e.location,
         country=e.country,
         actors=e.actors,
-        evidence=[_quote(index, q) for q in e.evidence],
+        evidence=[
+            _quote(index, q, _near(anchors, "events", e.id, n)) for n, q in enumerate(e.evidence)
+        ],
     )
 
 
@@ -74,7 +86,7 @@ def build_result(
             part_of=figure_ids.get(c.part_of) if c.part_of else None,
             scope=c.scope,
             reported_by=c.reported_by,
-            evidence=_quote(index, c.evidence),
+            evidence=_quote(index, c.evidence, _near(outcome.anchors, "casualties", c.id)),
         )
         for c in draft.casualties
     ]
@@ -86,7 +98,7 @@ def build_result(
             claimed_by=k.claimed_by,
             certainty=k.certainty,
             event_id=event_ids.get(k.event_id) if k.event_id else None,
-            evidence=_quote(index, k.evidence),
+            evidence=_quote(index, k.evidence, _near(outcome.anchors, "causes", k.id)),
         )
         for i, k in enumerate(draft.causes, start=1)
     ]
@@ -96,7 +108,7 @@ def build_result(
         prompt=prompt,
         usage=outcome.usage,
         warnings=[*article.notes, *outcome.warnings],
-        events=_events(draft, article, index, event_ids),
+        events=_events(draft, article, outcome, event_ids),
         casualties=casualties,
         causes=causes,
     )

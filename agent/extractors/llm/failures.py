@@ -1,7 +1,11 @@
 """An openai exception -> one `ModelError` naming the profile and endpoint, never the key.
 
 Each error carries its `kind` (the failure ledger's word), the profile, the endpoint and the
-HTTP status when the server answered; the message says what happened and what to do.
+HTTP status when the server answered, and its message carries the server's own reason (its
+first line, tracebacks stripped, keys redacted). Classification looks at what the server said,
+not only at the status: llama.cpp's Python server wraps every invalid request in an HTTP 500,
+so a refused `response_format` is `unsupported_mode` and a malformed request `bad_request`,
+never retried as if the server were down.
 """
 
 from __future__ import annotations
@@ -19,23 +23,80 @@ from agent.errors import (
     ModelRequestError,
     RateLimitError,
     TransportError,
+    UnsupportedModeError,
 )
+
+_TRACEBACK = re.compile(r"\n\s*File \"[^\n]*(?:\n[^\n]*)?")
+_PYDANTIC_ERROR = re.compile(r"'loc': \(([^)]*)\), 'msg': (['\"])(.*?)\2")
+_VALIDATION = re.compile(
+    r"\d+ validation errors?|'loc': \(|field required|extra (?:inputs|fields) (?:are )?not "
+    r"permitted|unrecognized (?:request )?argument|unknown (?:parameter|field)",
+    re.IGNORECASE,
+)
+_MODE_PARAMETER = re.compile(
+    r"response_format|json_schema|tool_choice|\btools?\b|function[ _]call|structured output",
+    re.IGNORECASE,
+)
+_REFUSED = re.compile(
+    r"not supported|unsupported|invalid|should be|must be|not found|unknown|not allowed|"
+    r"validation error|does not support|is not available",
+    re.IGNORECASE,
+)
+_CONTEXT = re.compile(
+    r"context[ _]length|context window|maximum context|too long|too many tokens|"
+    r"maximum.*tokens|prompt is too long|exceeds? the (?:model'?s? )?(?:context|limit)",
+    re.IGNORECASE,
+)
+_WINDOW = re.compile(r"(?:maximum context length|context window|n_ctx)\D{0,20}(\d{3,7})", re.I)
+_NEEDED = re.compile(r"(?:requested|needs?|prompt (?:has|of|is))\D{0,12}(\d{3,9}) tokens", re.I)
 
 
 def where(profile: ModelProfile) -> str:
     return f"profile {profile.name!r} at {profile.endpoint}"
 
 
-def error_text(exc: openai.APIStatusError) -> str:
-    """The server's own message from an error body, shortened."""
+def server_message(exc: openai.APIStatusError) -> str:
+    """The server's own reason from an error body: `error.message`, `message` or `detail`
+    (FastAPI), on one line, without tracebacks, a validation error as `field: message`."""
     body = exc.body
+    text: object = None
     if isinstance(body, dict):
-        message = body.get("message") or body.get("error", {})
-        if isinstance(message, dict):
-            message = message.get("message")
-        if message:
-            return str(message)[:300]
-    return str(exc.message)[:300]
+        error = body.get("error")
+        text = (error.get("message") if isinstance(error, dict) else error) or body.get("message")
+        if text is None:
+            text = body.get("detail")
+    if isinstance(text, list):  # FastAPI: [{"loc": [...], "msg": "..."}]
+        text = "; ".join(_detail_line(d) for d in text[:3])
+    raw = str(text) if text else str(exc.message)
+    return one_line(raw)
+
+
+def _detail_line(detail: object) -> str:
+    if not isinstance(detail, dict):
+        return str(detail)
+    loc = [str(p) for p in detail.get("loc", []) if p != "body"]
+    return f"{'.'.join(loc)}: {detail.get('msg', '')}" if loc else str(detail.get("msg", ""))
+
+
+def one_line(raw: str, limit: int = 240) -> str:
+    """A server's message made fit for one line: the first pydantic error as `field: msg`,
+    tracebacks dropped, whitespace folded, cut at `limit` characters."""
+    found = _PYDANTIC_ERROR.search(raw)
+    if found:
+        loc = [p.strip(" '\"") for p in found.group(1).split(",") if p.strip(" '\"")]
+        loc = [p for p in loc if p != "body"]
+        return f"{'.'.join(loc)}: {found.group(3)}"[:limit]
+    text = " ".join(_TRACEBACK.sub("", raw).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_request_refusal(exc: BaseException) -> bool:
+    """A server error that is really a refused request (a validation error wrapped in a 5xx):
+    another attempt would be refused the same way."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code < 500:
+        return False
+    message = server_message(exc)
+    return bool(_VALIDATION.search(message) or _VALIDATION.search(str(exc.body)))
 
 
 def api_error(
@@ -54,11 +115,6 @@ def api_error(
     def err(cls: type[ModelError], message: str) -> ModelError:
         return cls(message, profile=profile.name, endpoint=profile.endpoint, status=status)
 
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        key = f"${profile.key_env}" if profile.key_env else "the key (api_key_env)"
-        return err(ModelAuthError, f"authentication failed (HTTP {status}) for {at}: check {key}")
-    if isinstance(exc, openai.RateLimitError):
-        return err(RateLimitError, f"rate limited (HTTP 429) by {at} {tries}")
     if isinstance(exc, openai.APITimeoutError):
         return err(
             TransportError, f"no answer within timeout_s={profile.timeout_s:g} from {at} {tries}"
@@ -66,24 +122,73 @@ def api_error(
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__
         if cause is not None and type(cause).__name__ != "ConnectError":
-            broke = redact(str(cause))[:120]
+            broke = redact(one_line(str(cause), 120))
             return err(TransportError, f"the connection to {at} broke off ({broke}) {tries}")
-        return err(TransportError, f"cannot connect to {at} {tries}")
-    if isinstance(exc, openai.InternalServerError):
-        return err(TransportError, f"server error (HTTP {status}) from {at} {tries}")
-    if isinstance(exc, openai.APIStatusError):
-        detail = redact(error_text(exc))
-        if status == 400 and re.search(r"context|too long|maximum.*tokens", detail, re.I):
-            return err(
-                ContextLengthError,
-                f"the article is too long for the model's context window ({at}): "
-                "split the input or use a profile with a larger context",
-            )
-        if status == 404:
-            return err(
-                ModelRequestError,
-                f"model {profile.model!r} not found at {profile.endpoint} "
-                f"(profile {profile.name!r})",
-            )
-        return err(ModelRequestError, f"request rejected (HTTP {status}) by {at}: {detail}")
-    return err(TransportError, f"{type(exc).__name__} from {at}: {redact(str(exc))[:200]}")
+        return err(TransportError, f"cannot connect to {at} {tries}: {unreachable_hint(profile)}")
+    if not isinstance(exc, openai.APIStatusError):
+        return err(TransportError, f"{type(exc).__name__} from {at}: {redact(str(exc))[:200]}")
+    said = redact(server_message(exc))
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        key = f"${profile.key_env}" if profile.key_env else "the key (api_key_env)"
+        return err(
+            ModelAuthError, f"authentication failed (HTTP {status}) for {at}: {said}; check {key}"
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return err(RateLimitError, f"rate limited (HTTP 429) by {at} {tries}: {said}")
+    return _refused(exc, profile, said, tries, err)
+
+
+def _refused(
+    exc: openai.APIStatusError,
+    profile: ModelProfile,
+    said: str,
+    tries: str,
+    err: Callable[[type[ModelError], str], ModelError],
+) -> ModelError:
+    at = where(profile)
+    status = exc.status_code
+    refusal = status < 500 or is_request_refusal(exc)
+    if refusal and _CONTEXT.search(said):
+        error = err(ContextLengthError, context_message(profile, said))
+        window = _WINDOW.search(said)
+        if isinstance(error, ContextLengthError) and window:
+            error.window = int(window.group(1))
+        return error
+    if refusal and _MODE_PARAMETER.search(said) and _REFUSED.search(said):
+        return err(
+            UnsupportedModeError,
+            f"{at} does not accept mode {profile.mode!r} (HTTP {status}: {said}); set another "
+            f"mode in the profile (`sitrep models --check {profile.name}` says which work)",
+        )
+    if status == 404:
+        return err(
+            ModelRequestError,
+            f"model {profile.model!r} not found at {profile.endpoint} (profile "
+            f"{profile.name!r}): {said}",
+        )
+    if refusal:
+        return err(ModelRequestError, f"request rejected (HTTP {status}) by {at}: {said}")
+    return err(TransportError, f"server error (HTTP {status}) from {at} {tries}: {said}")
+
+
+def context_message(profile: ModelProfile, said: str) -> str:
+    """What to do when the prompt does not fit, with the numbers the server gave."""
+    window = _WINDOW.search(said)
+    needed = _NEEDED.search(said)
+    numbers = ""
+    if window and needed:
+        numbers = f" ({needed.group(1)} tokens asked for, the window is {window.group(1)})"
+    elif window:
+        numbers = f" (the window is {window.group(1)} tokens)"
+    return (
+        f"the article does not fit the model's context window{numbers} at {where(profile)}: "
+        "set context_window in the profile so sitrep splits long articles, or raise the "
+        "server's context (llama.cpp --ctx-size / --n_ctx, Ollama num_ctx)"
+    )
+
+
+def unreachable_hint(profile: ModelProfile) -> str:
+    return (
+        f"is the server running? `sitrep models --check {profile.name}` tells; "
+        "`--model rules` works offline"
+    )

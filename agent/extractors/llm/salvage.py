@@ -12,13 +12,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from instructor.core import InstructorRetryException
 from pydantic import ValidationError
 
 from agent.config import ModelProfile
 from agent.errors import RefusalError, ResponseError
 from agent.extractors.base import DraftOutcome
-from agent.extractors.llm.failures import where
+from agent.extractors.llm.failures import one_line, where
 from agent.grounding import ArticleIndex, Grounder
 from agent.items import KINDS, Kind, clear_references, first_error
 from agent.schema import ExtractionDraft, Usage
@@ -27,7 +26,8 @@ _REFUSAL = re.compile(r"\b(?:I can(?:no|')t|I'm sorry|I am unable|cannot assist)
 
 
 def salvage(
-    exc: InstructorRetryException,
+    completion: Any,
+    attempts: int,
     index: ArticleIndex,
     usage: Usage,
     *,
@@ -37,25 +37,21 @@ def salvage(
 ) -> DraftOutcome:
     """The grounded part of the last answer, or a `ResponseError` saying why there is none."""
     at = where(profile)
-    attempts = int(getattr(exc, "n_attempts", 0) or 0)
-    completion = getattr(exc, "last_completion", None)
     raw = reply_text(completion)
     if raw is None:
         raise ResponseError(
-            f"no usable answer from {at} after {attempts} attempts: the reply was empty"
-        ) from exc
+            f"no usable answer from {at} after {attempts} attempts: {empty_reply(completion)}"
+        )
     data = parse_json(raw)
     if data is None:
         if _REFUSAL.search(raw):
-            raise RefusalError(f"the model refused ({at}): {redact(raw)[:160]!r}") from exc
+            raise RefusalError(f"the model refused ({at}): {redact(raw)[:160]!r}")
         what = (
             "the model answered in text without calling the tool"
             if profile.mode == "tools" and not has_tool_call(completion)
             else "the model's answer is not JSON"
         )
-        raise ResponseError(
-            f"{what} after {attempts} attempts ({at}): {redact(raw)[:160]!r}"
-        ) from exc
+        raise ResponseError(f"{what} after {attempts} attempts ({at}): {redact(raw)[:160]!r}")
     dropped = drop_invalid_items(data)
     grounder = Grounder(index, table=table, lenient=True, warnings=dropped)
     try:
@@ -63,15 +59,30 @@ def salvage(
     except ValidationError as verr:
         raise ResponseError(
             f"the model's answer does not fit the schema after {attempts} attempts "
-            f"({at}): {first_error(verr)}"
-        ) from exc
+            f"({at}): {redact(first_error(verr))}"
+        ) from verr
     warnings = list(grounder.warnings)
     if profile.mode == "json" and "```" in raw:
         warnings.append(
             f"the model wraps its JSON in ``` fences, which mode json re-asks for "
             f"({attempts} requests here): mode md_json reads them at once"
         )
-    return DraftOutcome(draft=draft, usage=usage, warnings=warnings, attempts=attempts, index=index)
+    return DraftOutcome(draft, usage, index, warnings=warnings, attempts=attempts)
+
+
+def empty_reply(completion: Any) -> str:
+    """What an answer with nothing in it was, in words."""
+    if isinstance(completion, str):
+        text = completion.strip()
+        if not text:
+            return "the server answered with an empty body"
+        kind = "an HTML page" if text[:1] == "<" else "text"
+        return f"the server answered with {kind}, not a chat completion: {one_line(text, 80)!r}"
+    if completion is None:
+        return "the server sent no completion"
+    if not getattr(completion, "choices", None):
+        return "the reply had no choices (an empty completion)"
+    return "the reply was empty (no content and no tool call)"
 
 
 def drop_invalid_items(data: Any) -> list[str]:
@@ -128,14 +139,17 @@ def reply_text(completion: Any) -> str | None:
     return str(content) if content else None
 
 
-def parse_json(raw: str) -> Any:
-    """The answer as JSON: bare, or inside ``` fences; None when neither parses."""
+def parse_json(raw: str | None) -> Any:
+    """The answer as JSON: bare, or inside ``` fences; None when neither parses (also for
+    JSON nested too deeply or with numbers past Python's digit limit)."""
+    if raw is None:
+        return None
     fenced = re.search(r"```(?:json)?\s*(.*?)```", raw, re.DOTALL)
     for candidate in (raw, fenced.group(1) if fenced else None):
         if candidate is None:
             continue
         try:
             return json.loads(candidate)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             continue
     return None

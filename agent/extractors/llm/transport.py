@@ -13,6 +13,12 @@ import time
 import openai
 from instructor.core import InstructorRetryException
 
+from agent.extractors.llm.failures import is_request_refusal
+
+
+class AttemptTimeout(Exception):
+    """One attempt ran past `timeout_s` (a server that drips its answer is cut here too)."""
+
 
 class RateGate:
     """Shared backoff: when any request is told to wait (429), every worker waits."""
@@ -54,8 +60,13 @@ def unwrap(exc: BaseException) -> BaseException:
 
 
 def transient(exc: BaseException) -> bool:
-    """Whether another attempt may succeed where this one failed."""
+    """Whether another attempt may succeed where this one failed: rate limits, server errors
+    that are not refused requests, timeouts, connection errors."""
     exc = unwrap(exc)
+    if isinstance(exc, AttemptTimeout):
+        return True
+    if is_request_refusal(exc):
+        return False
     return isinstance(
         exc,
         openai.RateLimitError
@@ -63,3 +74,13 @@ def transient(exc: BaseException) -> bool:
         | openai.APITimeoutError
         | openai.APIConnectionError,
     ) or (isinstance(exc, openai.APIStatusError) and exc.status_code in (408, 409, 425))
+
+
+def refused(exc: BaseException) -> bool:
+    """The connection was refused (nothing listens there): one quick retry is enough."""
+    exc = unwrap(exc)
+    return (
+        isinstance(exc, openai.APIConnectionError)
+        and not isinstance(exc, openai.APITimeoutError)
+        and type(exc.__cause__).__name__ == "ConnectError"
+    )

@@ -16,7 +16,7 @@ from typing import Any
 
 from agent.articles import Article
 from agent.config import Prices
-from agent.extractors.base import DraftOutcome
+from agent.extractors.base import DraftOutcome, Meter
 from agent.extractors.rules.causes import find_causes
 from agent.extractors.rules.events import find_events
 from agent.extractors.rules.text import (
@@ -290,6 +290,7 @@ class RulesExtractor:
 
     def __init__(self, vague_table: str = "acled") -> None:
         self.vague_table = vague_table
+        self.meter = Meter()  # sends no request
 
     async def extract(self, article: Article) -> DraftOutcome:
         return self.extract_sync(article)
