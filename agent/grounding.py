@@ -237,6 +237,8 @@ class Grounder:
     lenient: bool = False
     warnings: list[str] = field(default_factory=list)
     spans: dict[str, Span] = field(default_factory=dict)
+    # ids outside the draft that its references may name (earlier parts of a long article)
+    external: dict[str, set[str]] = field(default_factory=dict)
 
     def locate(self, quote: str) -> Span | None:
         if quote not in self.spans:
@@ -281,7 +283,7 @@ class Grounder:
             problem = self._figure_problem(fig)
             if problem:
                 problems.setdefault(("casualties", i), []).append(problem)
-        for kind, i, problem in reference_problems(_lists(draft)):
+        for kind, i, problem in reference_problems(_lists(draft), self.external):
             problems.setdefault((kind, i), []).append(problem)
         return problems
 

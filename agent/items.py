@@ -40,9 +40,15 @@ def ids_of(items: Items) -> dict[Kind, set[str]]:
     return {kind: {str(field_of(i, "id")) for i in items.get(kind, ())} for kind in KINDS}
 
 
-def reference_problems(items: Items) -> list[tuple[Kind, int, str]]:
-    """Every reference that names nothing: (kind, index of the item, what is wrong)."""
+def reference_problems(
+    items: Items, external: Mapping[Kind, set[str]] | None = None
+) -> list[tuple[Kind, int, str]]:
+    """Every reference that names nothing: (kind, index of the item, what is wrong).
+    `external` holds ids of items outside `items` that references may name (the events of
+    earlier parts of a chunked article)."""
     ids = ids_of(items)
+    for kind, known in (external or {}).items():
+        ids[kind] = ids[kind] | known
     problems: list[tuple[Kind, int, str]] = []
     for kind, name, target in REFERENCES:
         for n, item in enumerate(items.get(kind, ())):

@@ -9,14 +9,18 @@ paragraph or so, each chunk is extracted on its own, and the chunks' drafts are 
 - an item found in two chunks is kept once only when both carry the same quote at the same
   place (the overlap repeated); the same words at another place are a genuine second mention
   and stay;
+- an event told in two chunks with other words (same type, place and date) is one event
+  with the quotes of both: ACLED's event is one type at one place on one day;
 - ids are renumbered in order of first evidence, and references made inside a chunk
-  (`event_id`, `part_of`) follow the items they name, also to the copy that was kept.
+  (`event_id`, `part_of`) follow the items they name, also to the copy that was kept; a chunk
+  may also name an event of an earlier chunk (the extractor lists them in its prompt), through
+  the `carried` ids.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,10 +104,14 @@ class _Placed:
 
 
 def merge_drafts(
-    parts: Sequence[tuple[Chunk, DraftOutcome]], index: ArticleIndex, usage: Usage
+    parts: Sequence[tuple[Chunk, DraftOutcome]],
+    index: ArticleIndex,
+    usage: Usage,
+    carried: Mapping[str, tuple[int, str]] | None = None,
 ) -> DraftOutcome:
     """One draft for the whole article from the drafts of its chunks (what they cost in all is
-    `usage`), with `anchors`: where each item's quotes sit in the article."""
+    `usage`), with `anchors`: where each item's quotes sit in the article. `carried` maps the
+    ids under which earlier chunks' events were shown to later chunks to (part, id)."""
     kept: dict[tuple[Any, ...], _Placed] = {}
     renamed: list[dict[tuple[str, str], _Placed]] = []
     for n, (chunk, outcome) in enumerate(parts):
@@ -116,13 +124,14 @@ def merge_drafts(
                     key = (*key, n)
                 mine[(kind, str(item.id))] = kept.setdefault(key, placed)
         renamed.append(mine)
+    _join_retold_events(kept, renamed)
     order = sorted(kept.values(), key=lambda p: (KINDS.index(p.kind), p.spans))
     new_ids: dict[int, str] = {}
     counts = dict.fromkeys(KINDS, 0)
     for placed in order:
         counts[placed.kind] += 1
         new_ids[id(placed)] = f"{_PREFIX[placed.kind]}{counts[placed.kind]}"
-    _relink(renamed, new_ids)
+    _relink(renamed, new_ids, carried or {})
     data: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     anchors: dict[tuple[str, str], list[int]] = {}
     for placed in order:
@@ -161,9 +170,42 @@ def _place(
     return _Placed(kind, item, tuple(starts), origin)
 
 
-def _relink(renamed: list[dict[tuple[str, str], _Placed]], new_ids: dict[int, str]) -> None:
+def _join_retold_events(
+    kept: dict[tuple[Any, ...], _Placed], renamed: list[dict[tuple[str, str], _Placed]]
+) -> None:
+    """An event of a later chunk with the type, place and date of an event of an earlier one
+    is the same event: its quotes join the first's, and references to it follow."""
+    first_of: dict[tuple[str, str, str], _Placed] = {}
+    for key, placed in list(kept.items()):
+        place = placed.item.get("location") if placed.kind == "events" else None
+        if not place:
+            continue
+        story = (placed.item["event_type"], _norm(place), _norm(placed.item.get("date_text")))
+        first = first_of.setdefault(story, placed)
+        if first is placed or first.origin == placed.origin:
+            continue
+        pairs = sorted(set(zip(first.spans, first.item["evidence"], strict=True))
+                       | set(zip(placed.spans, placed.item["evidence"], strict=True)))  # fmt: skip
+        first.spans = tuple(start for start, _ in pairs)
+        first.item["evidence"] = [quote for _, quote in pairs]
+        del kept[key]
+        for mine in renamed:
+            for name, other in mine.items():
+                if other is placed:
+                    mine[name] = first
+
+
+def _norm(text: object) -> str:
+    return " ".join(str(text or "").lower().split())
+
+
+def _relink(
+    renamed: list[dict[tuple[str, str], _Placed]],
+    new_ids: dict[int, str],
+    carried: Mapping[str, tuple[int, str]],
+) -> None:
     """Each reference made inside a chunk now names the new id of the item it named there
-    (the kept copy, when that item was a repeat)."""
+    (the kept copy, when that item was a repeat), or of the earlier chunk's event it named."""
     for n, mine in enumerate(renamed):
         for (kind, _), placed in mine.items():
             if placed.origin != n:
@@ -173,4 +215,7 @@ def _relink(renamed: list[dict[tuple[str, str], _Placed]], new_ids: dict[int, st
                 if ref is None:
                     continue
                 named = mine.get((target, str(ref)))
+                if named is None and target == "events" and str(ref) in carried:
+                    part, old = carried[str(ref)]
+                    named = renamed[part].get(("events", old))
                 placed.item[name] = new_ids[id(named)] if named is not None else None

@@ -51,7 +51,7 @@ from agent.errors import (
     TransportError,
 )
 from agent.extractors.base import DraftOutcome, Meter
-from agent.extractors.chunks import merge_drafts
+from agent.extractors.chunks import Chunk, merge_drafts
 from agent.extractors.llm import speedups
 from agent.extractors.llm.budget import Budgeting, Seen
 from agent.extractors.llm.content import Redactor, clean_draft
@@ -77,6 +77,16 @@ NO_KEY = "sitrep-no-key"  # local servers accept any key; the openai client insi
 # tool schema never hits (~5 ms of JSON-schema generation per request); wrapped once here, the
 # same class comes back each time and the schema is built once per process.
 RESPONSE_MODEL = instructor.openai_schema(ExtractionDraft)
+
+
+@dataclass
+class Part:
+    """One chunk of a long article: which one, and the events of the chunks before it (shown
+    to the model under `carried` ids, which its references may name)."""
+
+    label: str
+    earlier: str = ""
+    carried: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,8 +200,10 @@ class LLMExtractor:
                 chunks = self._budgeting.learn_window(exc, article)
                 if len(chunks) == 1:
                     raise
-        parts = []
-        for chunk in chunks:
+        parts: list[tuple[Chunk, DraftOutcome]] = []
+        carried: dict[str, tuple[int, str]] = {}
+        earlier: list[str] = []
+        for n, chunk in enumerate(chunks):
             piece = Article(
                 id=article.id,
                 text=article.text[chunk.start : chunk.end],
@@ -199,21 +211,36 @@ class LLMExtractor:
                 source=article.source,
                 published=article.published,
             )
-            parts.append((chunk, await self._extract_text(piece, usage)))
-        merged = merge_drafts(parts, ArticleIndex(article.text), usage)
+            part = Part(f"{n + 1} of {len(chunks)}", _earlier_text(earlier), dict(carried))
+            outcome = await self._extract_text(piece, usage, part)
+            parts.append((chunk, outcome))
+            for event in outcome.draft.events:
+                shown = f"P{len(carried) + 1}"
+                carried[shown] = (n, event.id)
+                where_when = "; ".join(x for x in (event.location, event.date_text) if x)
+                earlier.append(f"{shown} ({event.event_type}; {where_when}): {event.summary}")
+        merged = merge_drafts(parts, ArticleIndex(article.text), usage, carried)
         merged.warnings.insert(0, self._budgeting.chunk_note(len(chunks)))
         return merged
 
-    async def _extract_text(self, article: Article, usage: Usage) -> DraftOutcome:
+    async def _extract_text(
+        self, article: Article, usage: Usage, part: Part | None = None
+    ) -> DraftOutcome:
         """One text (a whole article or a chunk): ask, re-ask, salvage."""
-        messages, variables = render_messages(self.prompt, article)
+        if part is None:
+            messages, variables = render_messages(self.prompt, article)
+        else:
+            messages, variables = render_messages(
+                self.prompt, article, part=part.label, earlier=part.earlier
+            )
+        external = {"events": set(part.carried)} if part is not None else {}
         index = ArticleIndex(article.text)
         budget = self._budgeting.budget(article)
         asked = list(messages)
         values = dict(variables)
         answer = Answer()
         for round_ in range(self.profile.max_reasks + 1):
-            answer = await self._ask(asked, values, index, budget, usage)
+            answer = await self._ask(asked, values, index, budget, usage, external)
             if answer.draft is not None:
                 return self._keep(answer.draft, usage, index, answer.warnings)
             if round_ < self.profile.max_reasks and answer.rejection is not None:
@@ -228,6 +255,7 @@ class LLMExtractor:
             profile=self.profile,
             table=self.vague_table,
             redact=self._redact,
+            external=external,
         )
         return self._keep(outcome.draft, usage, index, outcome.warnings)
 
@@ -245,6 +273,7 @@ class LLMExtractor:
         index: ArticleIndex,
         budget: int,
         usage: Usage,
+        external: dict[str, set[str]],
     ) -> Answer:
         """One answer, with transport retries; a cut answer is `truncated` at once."""
         seen = Seen()
@@ -265,8 +294,9 @@ class LLMExtractor:
                 with attempt:
                     attempts += 1
                     await self.gate.wait()
+                    grounder = Grounder(index, table=self.vague_table, external=external)
                     draft, completion = await self._request(
-                        messages, variables, index, budget, usage, seen
+                        messages, variables, grounder, budget, usage, seen
                     )
         except InstructorRetryException as exc:
             if transient(exc) or isinstance(exc.__cause__, openai.APIError):
@@ -286,14 +316,13 @@ class LLMExtractor:
         self,
         messages: list[dict[str, str]],
         variables: dict[str, Any],
-        index: ArticleIndex,
+        grounder: Grounder,
         budget: int,
         usage: Usage,
         seen: Seen,
     ) -> tuple[ExtractionDraft, Any]:
         """One HTTP request through instructor (no re-asks of its own), cut at `timeout_s`."""
         seen.reset()
-        grounder = Grounder(index, table=self.vague_table)
         call = self.client.chat.completions.create_with_completion(
             model=self.profile.model,
             messages=messages,  # type: ignore[arg-type]
@@ -375,3 +404,14 @@ class _RefusedTwice(stop_base):
 
 
 _stop_when_refused_twice = _RefusedTwice()
+
+
+def _earlier_text(lines: list[str]) -> str:
+    if not lines:
+        return ""
+    return (
+        "Events found in the earlier parts of this article (name one in event_id when an "
+        "item of this part belongs to it; list an event again only with words of this part):\n"
+        + "\n".join(lines)
+        + "\n"
+    )

@@ -34,6 +34,7 @@ def salvage(
     profile: ModelProfile,
     table: str,
     redact: Callable[[str], str],
+    external: dict[str, set[str]] | None = None,
 ) -> DraftOutcome:
     """The grounded part of the last answer, or a `ResponseError` saying why there is none."""
     at = where(profile)
@@ -53,7 +54,9 @@ def salvage(
         )
         raise ResponseError(f"{what} after {attempts} attempts ({at}): {redact(raw)[:160]!r}")
     dropped = drop_invalid_items(data)
-    grounder = Grounder(index, table=table, lenient=True, warnings=dropped)
+    grounder = Grounder(
+        index, table=table, lenient=True, warnings=dropped, external=dict(external or {})
+    )
     try:
         draft = ExtractionDraft.model_validate(data, context={"grounder": grounder})
     except ValidationError as verr:
