@@ -114,10 +114,16 @@ def test_llama_cpp_python_is_identified_and_its_window_found(
     server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_KEY", CANARY_KEY)
-    config = write_config(tmp_path / "sitrep.toml", server, mode="json_schema", model="other")
+    config = write_config(
+        tmp_path / "sitrep.toml", server, mode="json_schema", model="other", temperature=0.2
+    )
     like_llama_cpp_python(server, n_ctx=2048)
     result = check(config)
     out = result.stdout
+    chats = [r.body for r in server.requests if r.path == "/v1/chat/completions"]
+    oversize = [body for body in chats if len(json.dumps(body)) > 100_000]
+    assert len(oversize) == 1 and oversize[0]["max_tokens"] == 1
+    assert all(body["temperature"] == 0.2 for body in chats if body not in oversize)
     assert result.exit_code == 1, result.output
     assert "server      llama-cpp-python 0.3.36" in out
     assert (
@@ -158,6 +164,23 @@ def test_llama_cpp_python_is_identified_and_its_window_found(
             "context_window = 32768",
         ),
         (
+            "/api/v1/models",
+            {
+                "models": [
+                    {
+                        "key": "test-model",
+                        "max_context_length": 32768,
+                        "loaded_instances": [
+                            {"id": "test-model", "config": {"context_length": 8192}}
+                        ],
+                    }
+                ]
+            },
+            "8192 tokens (loaded_instances context_length in /api/v1/models); the model allows "
+            "up to 32768",
+            "context_window = 8192",
+        ),
+        (
             "/api/v0/models",
             {
                 "data": [
@@ -168,7 +191,7 @@ def test_llama_cpp_python_is_identified_and_its_window_found(
             "context_window = 4096",
         ),
     ],
-    ids=["llama-server", "ollama", "vllm", "lm-studio"],
+    ids=["llama-server", "ollama", "vllm", "lm-studio", "lm-studio-v0"],
 )
 def test_context_window_is_read_where_each_server_reports_it(
     server: ScriptedServer, config: Path, path: str, body: Any, context: str, advice: str

@@ -28,6 +28,7 @@ from agent.extractors.llm.servers import ServerFacts, identify_server
 from agent.extractors.llm.trials import (
     CONSTRAINING,
     ModeCheck,
+    Target,
     TruncationCheck,
     try_mode,
     try_truncation,
@@ -38,6 +39,7 @@ NO_KEY = "sitrep-no-key"  # local servers accept any key; the openai client insi
 PROBE_MAX_TOKENS = 120
 PROBE_TIMEOUT_S = 60.0  # a local server may load the model on the first request
 CONNECT_TIMEOUT_S = 3.0
+LISTING_TIMEOUT_S = 10.0
 # tokens of context an article needs in one piece (measured with llama-cpp-python and
 # SmolLM2: prompt ~1,400 + 4 x the article's tokens); 4096 holds the median gold article
 WINDOW_BASE, WINDOW_PER_ARTICLE_TOKEN, COMFORTABLE_WINDOW = 1400, 4, 4096
@@ -119,7 +121,8 @@ async def check_profile(resolved: ResolvedModel) -> ProfileCheck:
                 check.server = await identify_server(
                     client, profile.endpoint, profile.model, listing
                 )
-            await _try_modes(client, check, secret)
+            target = Target(client, profile.model, profile.temperature, secret)
+            await _try_modes(target, check)
     _conclude(check, resolved)
     check.seconds = round(time.monotonic() - started, 2)
     return check
@@ -130,7 +133,9 @@ async def _list_models(
 ) -> list[dict[str, Any]]:
     """GET /models: reachability, the key, the listed ids (raw entries, for vLLM's window)."""
     try:
-        listing = await client.get("/models", cast_to=object, options={"timeout": 10.0})
+        listing = await client.get(
+            "/models", cast_to=object, options={"timeout": LISTING_TIMEOUT_S}
+        )
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
         check.reachable, check.key = True, "refused"
         check.problem = _refusal(check, exc.status_code, exc, secret)
@@ -139,7 +144,7 @@ async def _list_models(
         check.reachable = True  # no listing here (404 and the like); the modes will tell
         return []
     except openai.APITimeoutError:
-        check.problem = f"no answer from {check.endpoint} within 10 s"
+        check.problem = f"no answer from {check.endpoint} within {LISTING_TIMEOUT_S:g} s"
         return []
     except openai.APIError as exc:
         cause = redact(str(exc.__cause__ or exc), secret)[:160]
@@ -165,10 +170,10 @@ def _refusal(
     )
 
 
-async def _try_modes(client: openai.AsyncOpenAI, check: ProfileCheck, secret: str | None) -> None:
+async def _try_modes(target: Target, check: ProfileCheck) -> None:
     """One request per mode, then the cut-answer requests for tools and the recommended mode."""
     for mode in PREFERENCE:
-        result = await try_mode(client, check.model, mode, PROBE_MAX_TOKENS, secret)
+        result = await try_mode(target, mode, PROBE_MAX_TOKENS)
         check.modes.append(result)
         if result.http_status in (401, 403):
             check.key = "refused"
@@ -185,7 +190,7 @@ async def _try_modes(client: openai.AsyncOpenAI, check: ProfileCheck, secret: st
     for mode in dict.fromkeys(m for m in ("tools", check.recommended_mode) if m):
         tried = check.mode_check(mode)
         if tried is not None and tried.works:
-            check.truncation.append(await try_truncation(client, check.model, mode))
+            check.truncation.append(await try_truncation(target, mode))
 
 
 def recommend(modes: list[ModeCheck]) -> str | None:

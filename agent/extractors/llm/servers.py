@@ -13,8 +13,9 @@ origin (a server that lacks the route answers 404, which costs nothing):
 - Ollama: `POST /api/show` -> `num_ctx` in `parameters` (the model's setting), else the window
   is Ollama's own default, which depends on its version and memory; `model_info` gives the
   model's trained maximum;
-- LM Studio: `GET /api/v0/models` -> `loaded_context_length` of the model (its trained maximum
-  is `max_context_length`).
+- LM Studio: `GET /api/v1/models` -> the context length of the model's loaded instance (older
+  versions: `GET /api/v0/models` -> `loaded_context_length`); its trained maximum is
+  `max_context_length`.
 
 Nothing here is sent to OpenAI's own endpoint.
 """
@@ -169,20 +170,45 @@ async def _ollama(client: openai.AsyncOpenAI, origin: str, model: str) -> Server
 
 
 async def _lm_studio(client: openai.AsyncOpenAI, origin: str, model: str) -> ServerFacts | None:
-    listing = await _get(client, f"{origin}/api/v0/models")
-    data = listing.get("data") if isinstance(listing, dict) else None
-    if not isinstance(data, list) or not any(
-        isinstance(e, dict) and "max_context_length" in e for e in data
-    ):
-        return None
-    entry = next((e for e in data if isinstance(e, dict) and e.get("id") == model), {})
-    loaded = _positive_int(entry.get("loaded_context_length"))
+    """LM Studio's REST API: `/api/v1/models` (loaded instances and their context length), or
+    the older `/api/v0/models` (`loaded_context_length`)."""
+    listing = await _get(client, f"{origin}/api/v1/models")
+    entries = listing.get("models") if isinstance(listing, dict) else None
+    if isinstance(entries, list) and entries:
+        entry = _lm_studio_entry(entries, model)
+        loaded = [i for i in entry.get("loaded_instances") or [] if isinstance(i, dict)]
+        config = loaded[0].get("config") if loaded else None
+        window = _positive_int(config.get("context_length")) if isinstance(config, dict) else None
+        source = "loaded_instances context_length in /api/v1/models"
+    else:
+        listing = await _get(client, f"{origin}/api/v0/models")
+        entries = listing.get("data") if isinstance(listing, dict) else None
+        if not isinstance(entries, list) or not entries:
+            return None
+        entry = _lm_studio_entry(entries, model)
+        window = _positive_int(entry.get("loaded_context_length"))
+        source = "loaded_context_length in /api/v0/models"
+    if not any(isinstance(e, dict) and "max_context_length" in e for e in entries):
+        return None  # not LM Studio's listing
     return ServerFacts(
         kind=LM_STUDIO,
-        context_window=loaded,
-        context_source="loaded_context_length in /api/v0/models" if loaded else None,
+        context_window=window,
+        context_source=source if window else None,
         model_max_context=_positive_int(entry.get("max_context_length")),
     )
+
+
+def _lm_studio_entry(entries: list[Any], model: str) -> dict[str, Any]:
+    """The listing's entry for `model` (by id, key, or a loaded instance's id), else {}."""
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        instances = [
+            i.get("id") for i in entry.get("loaded_instances") or [] if isinstance(i, dict)
+        ]
+        if model in (entry.get("id"), entry.get("key"), *instances):
+            return entry
+    return {}
 
 
 async def identify_server(

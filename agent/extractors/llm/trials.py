@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import instructor
@@ -79,22 +80,30 @@ class TruncationCheck(BaseModel):
     honest: bool | None = None  # None: the answer was not cut, or there was no reply
 
 
-async def _ask(
-    client: openai.AsyncOpenAI, model: str, mode: str, max_tokens: int, replies: list[Any]
-) -> Exception | None:
+@dataclass(frozen=True)
+class Target:
+    """Where the probe asks, and what every request carries as extraction would."""
+
+    client: openai.AsyncOpenAI
+    model: str
+    temperature: float = 0.0
+    secret: str | None = None  # the key, to redact from what the server says
+
+
+async def _ask(target: Target, mode: str, max_tokens: int, replies: list[Any]) -> Exception | None:
     """Send the probe question in `mode`; the raw replies land in `replies`."""
     hooks = Hooks()
     hooks.on("completion:response", replies.append)
-    patched = instructor.from_openai(client, mode=INSTRUCTOR_MODES[mode])
+    patched = instructor.from_openai(target.client, mode=INSTRUCTOR_MODES[mode])
     try:
         await patched.chat.completions.create(
-            model=model,
+            model=target.model,
             messages=MESSAGES,
             response_model=ProbeFacts,
             max_retries=0,  # one attempt: a probe reports, it does not re-ask
             strict=False,
             hooks=hooks,
-            temperature=0.0,
+            temperature=target.temperature,
             max_tokens=max_tokens,
             **request_options(mode, ProbeFacts),
         )
@@ -144,13 +153,12 @@ def _answer_problem(mode: str, exc: Exception, reply: Any, secret: str | None) -
     return f"the answer could not be read ({type(cause).__name__}): {snippet}"
 
 
-async def try_mode(
-    client: openai.AsyncOpenAI, model: str, mode: str, max_tokens: int, secret: str | None
-) -> ModeCheck:
+async def try_mode(target: Target, mode: str, max_tokens: int) -> ModeCheck:
     """One probe request in `mode` and what came of it."""
     started = time.monotonic()
+    secret = target.secret
     replies: list[Any] = []
-    exc = await _ask(client, model, mode, max_tokens, replies)
+    exc = await _ask(target, mode, max_tokens, replies)
     reply = replies[-1] if replies else None
     finish, completion, usage = _finish(reply)
     check = ModeCheck(mode=mode, finish_reason=finish, usage=usage)
@@ -175,10 +183,10 @@ async def try_mode(
     return check
 
 
-async def try_truncation(client: openai.AsyncOpenAI, model: str, mode: str) -> TruncationCheck:
+async def try_truncation(target: Target, mode: str) -> TruncationCheck:
     """Ask in `mode` with a budget too small for any answer: does the reply say 'length'?"""
     replies: list[Any] = []
-    await _ask(client, model, mode, CUT_MAX_TOKENS, replies)
+    await _ask(target, mode, CUT_MAX_TOKENS, replies)
     finish, completion, _ = _finish(replies[-1] if replies else None)
     honest: bool | None = None
     if finish == "length":
