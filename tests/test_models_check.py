@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.extractors.llm import probe
 from agent.extractors.llm.probe import CheckReport
 from tests.helpers import CANARY_KEY, ROOT, write_config
 from tests.scripted_server import Reply, ScriptedServer, budgeted, closed_port, error
@@ -307,3 +308,18 @@ def test_profile_names_and_json_need_check(config: Path) -> None:
     assert result.exit_code == 2 and "go with --check" in result.stderr
     listing = runner.invoke(app, ["models", "--config", str(config)])
     assert listing.exit_code == 0 and "fake" in listing.stdout
+
+
+def test_a_server_that_never_answers_is_probed_once_not_per_mode(
+    server: ScriptedServer, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(probe, "PROBE_TIMEOUT_S", 0.5)
+    slow = budgeted(FACTS)
+    server.responder = lambda request: Reply(body=slow(request).body, delay=1.5)
+    result = check(config)
+    assert result.exit_code == 1
+    assert "json_schema         failed: no answer within 0.5 s" in result.stdout
+    assert len([r for r in server.requests if r.path.endswith("/chat/completions")]) == 1
+    assert "probing stopped at mode json_schema, which failed: no answer within 0.5 s" in (
+        result.stderr
+    )

@@ -86,10 +86,6 @@ class CheckReport(BaseModel):
     seconds: float
 
     @property
-    def key_refused(self) -> bool:
-        return any(p.key == "refused" for p in self.profiles)
-
-    @property
     def usable(self) -> bool:
         return all(p.usable for p in self.profiles)
 
@@ -121,7 +117,7 @@ async def check_profile(resolved: ResolvedModel) -> ProfileCheck:
                 check.server = await identify_server(
                     client, profile.endpoint, profile.model, listing
                 )
-            target = Target(client, profile.model, profile.temperature, secret)
+            target = Target(client, profile.model, profile.temperature, secret, PROBE_TIMEOUT_S)
             await _try_modes(target, check)
     _conclude(check, resolved)
     check.seconds = round(time.monotonic() - started, 2)
@@ -137,8 +133,8 @@ async def _list_models(
             "/models", cast_to=object, options={"timeout": LISTING_TIMEOUT_S}
         )
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        check.reachable, check.key = True, "refused"
-        check.problem = _refusal(check, exc.status_code, exc, secret)
+        check.reachable = True
+        _refused(check, exc.status_code, server_reason(exc, secret))
         return []
     except openai.APIStatusError:
         check.reachable = True  # no listing here (404 and the like); the modes will tell
@@ -161,29 +157,28 @@ async def _list_models(
     return entries
 
 
-def _refusal(
-    check: ProfileCheck, status: int, exc: openai.APIStatusError, secret: str | None
-) -> str:
-    return (
-        f"the server refused the key (HTTP {status}: {server_reason(exc, secret)}) for "
-        f"profile {check.profile!r} at {check.endpoint}"
+def _refused(check: ProfileCheck, status: int, reason: str | None) -> None:
+    check.key = "refused"
+    check.problem = (
+        f"the server refused the key (HTTP {status}: {reason}) for profile {check.profile!r} "
+        f"at {check.endpoint}"
     )
 
 
 async def _try_modes(target: Target, check: ProfileCheck) -> None:
-    """One request per mode, then the cut-answer requests for tools and the recommended mode."""
+    """One request per mode, then the cut-answer requests for tools and the recommended mode.
+    A request that gets no HTTP answer at all (timeout, connection) ends the probing: the next
+    would wait as long."""
     for mode in PREFERENCE:
         result = await try_mode(target, mode, PROBE_MAX_TOKENS)
         check.modes.append(result)
         if result.http_status in (401, 403):
-            check.key = "refused"
-            check.problem = (
-                f"the server refused the key (HTTP {result.http_status}: {result.reason}) for "
-                f"profile {check.profile!r} at {check.endpoint}"
-            )
+            _refused(check, result.http_status, result.reason)
             return
         if result.accepted and check.key == "unknown":
             check.key = "accepted"
+        if not result.accepted and result.http_status is None:
+            break
     reported = [m.usage for m in check.modes if m.accepted and m.usage is not None]
     check.usage_reported = any(reported) if reported else None
     check.recommended_mode = recommend(check.modes)
@@ -215,6 +210,9 @@ def _conclude(check: ProfileCheck, resolved: ResolvedModel) -> None:
         elif own is not None:
             fix = f'; use mode = "{check.recommended_mode}"' if check.recommended_mode else ""
             check.problem = f"mode {profile.mode} does not work here: {own.summary}{fix}"
+        elif check.modes:  # probing stopped before the profile's own mode
+            last = check.modes[-1]
+            check.problem = f"probing stopped at mode {last.mode}, which {last.summary}"
     _warn(check)
     _advise(check, resolved)
 

@@ -88,6 +88,7 @@ class Target:
     model: str
     temperature: float = 0.0
     secret: str | None = None  # the key, to redact from what the server says
+    timeout_s: float = 60.0  # one request
 
 
 async def _ask(target: Target, mode: str, max_tokens: int, replies: list[Any]) -> Exception | None:
@@ -105,6 +106,7 @@ async def _ask(target: Target, mode: str, max_tokens: int, replies: list[Any]) -
             hooks=hooks,
             temperature=target.temperature,
             max_tokens=max_tokens,
+            timeout=target.timeout_s,
             **request_options(mode, ProbeFacts),
         )
     except Exception as exc:  # every failure is a finding, reported below
@@ -166,7 +168,7 @@ async def try_mode(target: Target, mode: str, max_tokens: int) -> ModeCheck:
     if isinstance(api, openai.APIStatusError):
         check.http_status, check.reason = api.status_code, server_reason(api, secret)
     elif isinstance(api, openai.APITimeoutError):
-        check.reason = "no answer before the probe's timeout"
+        check.reason = f"no answer within {target.timeout_s:g} s (a model still loading?)"
     elif isinstance(api, openai.APIConnectionError):
         check.reason = f"the connection failed ({redact(str(api.__cause__ or api), secret)[:120]})"
     else:
