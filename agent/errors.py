@@ -150,6 +150,13 @@ class RefusalError(ResponseError):
     kind = "refusal"
 
 
+class CheckFailedError(AgentError):
+    """`sitrep models --check`: a checked profile is not usable as configured."""
+
+    kind = "check"
+    exit_code = 1
+
+
 class GoldError(AgentError):
     """A gold file of the eval suite is wrong."""
 

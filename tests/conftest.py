@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import write_config
+from tests.realserver import realserver, realserver_keyed, realserver_small  # noqa: F401
 from tests.scripted_server import ScriptedServer, closed_port
 
 

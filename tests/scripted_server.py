@@ -1,17 +1,23 @@
 """A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
 
-Replies come from a queue (`server.script(...)`), or from a `responder` function when the
-queue is empty; with neither, the server answers 500 so a test that under-scripts fails
-loudly. Every request is recorded (`server.requests`) so tests can assert on the prompt, the
-tool schema, the re-ask text and the headers.
+Chat completions (POST) are answered from a queue (`server.script(...)`), or from a
+`responder` function when the queue is empty; with neither, the server answers 500 so a test
+that under-scripts fails loudly. `GET /v1/models` lists `server.models`; any other path is
+answered from `server.pages` (path -> Reply, GET or POST: a llama.cpp `/props`, an Ollama
+`/api/show`, ...), and a GET of a path nobody scripted is a 500 too. Every request is recorded
+(`server.requests`, with its method) so tests can assert on the prompt, the tool schema, the
+re-ask text, the headers and the paths probed.
 
 `answer(data)` adapts to the request's mode: a forced tool call when the request carries
-`tools`, else a JSON message (optionally fenced).
+`tools`, else a JSON message (optionally fenced). `budgeted(data)` is a responder that does the
+same like an honest server with a token budget: an answer longer than the request's
+`max_tokens` is cut there and says `finish_reason: length`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -40,6 +46,7 @@ class Recorded:
     headers: dict[str, str]
     body: dict[str, Any]
     at: float
+    method: str = "POST"
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -121,6 +128,39 @@ def answer(
     return Reply(body=build)
 
 
+CHARS_PER_TOKEN = 4  # the scripted server's tokenizer
+
+
+def budgeted(data: Any) -> Callable[[dict[str, Any]], Reply]:
+    """A responder answering `data` in the request's mode, like an honest server: a tool call
+    when the request carries `tools`, JSON content when it asks for a `response_format`, else
+    fenced JSON in prose; usage counts 4 characters a token, and an answer longer than the
+    request's `max_tokens` is cut there with `finish_reason: length`."""
+    full = json.dumps(data)
+
+    def respond(request: dict[str, Any]) -> Reply:
+        plain = not request.get("tools") and not request.get("response_format")
+        text = f"Here it is:\n```json\n{full}\n```" if plain else full
+        tokens = math.ceil(len(text) / CHARS_PER_TOKEN)
+        budget = request.get("max_tokens") or tokens
+        cut = tokens > budget
+        if cut:
+            text, tokens = text[: budget * CHARS_PER_TOKEN], budget
+        prompt = math.ceil(len(json.dumps(request.get("messages", []))) / CHARS_PER_TOKEN)
+        usage = {"prompt_tokens": prompt, "completion_tokens": tokens}
+        usage["total_tokens"] = prompt + tokens
+        finish = "length" if cut else None
+
+        def build(req: dict[str, Any]) -> dict[str, Any]:
+            if req.get("tools"):
+                return completion(req, arguments=text, finish_reason=finish, usage=usage)
+            return completion(req, content=text, finish_reason=finish, usage=usage)
+
+        return Reply(body=build)
+
+    return respond
+
+
 def prose(text: str) -> Reply:
     """A plain-text answer with no tool call and no JSON (e.g. a refusal)."""
     return Reply(body=lambda request: completion(request, content=text))
@@ -152,6 +192,8 @@ class ScriptedServer:
         self.queue: deque[Reply] = deque()
         self.requests: list[Recorded] = []
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        self.models: list[dict[str, Any]] = [{"id": "test-model", "object": "model"}]
+        self.pages: dict[str, Reply] = {}  # path -> reply, for anything but chat completions
         self.latency = 0.0
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), self._handler())
@@ -204,7 +246,14 @@ class ScriptedServer:
                 return
 
             def do_GET(self) -> None:
-                self._send(200, {"object": "list", "data": [{"id": "test-model"}]}, {})
+                self._record("GET", {})
+                page = server.pages.get(self.path)
+                if page is not None:
+                    self._answer(page, {})
+                elif self.path == "/v1/models":
+                    self._send(200, {"object": "list", "data": server.models}, {})
+                else:
+                    self._answer(error(500, f"nothing scripted for GET {self.path}"), {})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -213,11 +262,23 @@ class ScriptedServer:
                     body = json.loads(raw)
                 except json.JSONDecodeError:
                     body = {"_raw": raw.decode("utf-8", "replace")}
+                self._record("POST", body)
+                page = server.pages.get(self.path)
+                if page is not None:
+                    self._answer(page, body)
+                elif self.path.endswith("/chat/completions"):
+                    self._answer(server._next(body), body)
+                else:
+                    self._answer(error(500, f"nothing scripted for POST {self.path}"), body)
+
+            def _record(self, method: str, body: dict[str, Any]) -> None:
+                headers = dict(self.headers.items())
                 with server._lock:
                     server.requests.append(
-                        Recorded(self.path, dict(self.headers.items()), body, time.monotonic())
+                        Recorded(self.path, headers, body, time.monotonic(), method)
                     )
-                reply = server._next(body)
+
+            def _answer(self, reply: Reply, body: dict[str, Any]) -> None:
                 if server.latency or reply.delay:
                     time.sleep(server.latency + reply.delay)
                 if reply.close:

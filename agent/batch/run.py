@@ -35,6 +35,8 @@ class Failed:
     kind: str
     message: str
     attempts: int = 0  # requests to the model for this article (0: never sent)
+    # an error no other article would get past either: recorded, then the run stops with it
+    stop: AgentError | None = None
 
     def line(self) -> str:
         who = self.article_id if self.article_id and self.article_id != self.source else None
@@ -56,10 +58,10 @@ async def _one(extractor: Extractor, article: Article, cache: ResponseCache | No
             await cache.astore(identity, article, result)
         return Done(result, article.origin)
     except AgentError as exc:
-        if exc.stops_run:
-            raise  # every article would fail the same way: stop the run
         attempts = exc.attempts if exc.attempts is not None else 1
-        return Failed(article.origin or article.id, article.id, exc.kind, exc.message, attempts)
+        stop = exc if exc.stops_run else None  # every article would fail the same way
+        source = article.origin or article.id
+        return Failed(source, article.id, exc.kind, exc.message, attempts, stop)
 
 
 async def run_batch(
@@ -130,6 +132,8 @@ async def run_batch(
             for task in sorted(done, key=pending.__getitem__):
                 for outcome in ready(pending.pop(task), task.result()):
                     yield outcome
+                    if isinstance(outcome, Failed) and outcome.stop is not None:
+                        raise outcome.stop
     finally:
         for task in pending:
             task.cancel()

@@ -72,7 +72,8 @@ async def run_extraction(
         ):
             if isinstance(outcome, Failed):
                 failures += 1
-                voice.say(f"sitrep: {outcome.line()}")
+                if outcome.stop is None:  # a stopping error is said once, as the run ends
+                    voice.say(f"sitrep: {outcome.line()}")
                 sink.fail(outcome)
                 continue
             result = outcome.result

@@ -132,7 +132,7 @@ class Budgeting:
             fits = (room - 400) // 4
         if fits < 100:
             raise ContextLengthError(
-                f"context_window={self.window} leaves no room for an article at "
+                f"the context window of {self.window} tokens leaves no room for an article at "
                 f"{where(self.profile)}: the prompt needs about {self.overhead} tokens and the "
                 "answer its budget; raise the server's context (llama.cpp --ctx-size / --n_ctx, "
                 "Ollama num_ctx) and context_window",
