@@ -1,0 +1,215 @@
+"""The words of casualty reporting, as pattern tables: outcomes, active verbs, toll wordings,
+sub-figure cues, what is not a count, cumulative cues, and the words that name a group.
+
+Each kind of wording is one row of a small table, so a new pattern is one small change. The
+finders (`finders`) and the assembly of figures (`figures`) read these tables; nothing here
+decides anything on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.patterns import Caseless
+from agent.quantities import QUALIFIER_WORDS
+
+# --- outcome words --------------------------------------------------------------------------
+
+# (pattern, outcome); the first matching row wins. Passive / noun forms, read after a number.
+OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
+    (r"killed\s+or\s+(?:wounded|injured)|casualties|were\s+hit", "killed_or_injured"),
+    (
+        r"killed|dead|died|deaths?|fatalities|slain|lost\s+their\s+lives|executed|martyred|"
+        r"neutrali[sz]ed|eliminated|bodies|killings|shot\s+dead|paid\s+the\s+supreme\s+price|"
+        r"perished",
+        "killed",
+    ),
+    (r"wounded|injured|hurt|injuries|wounds", "injured"),
+    (r"abducted|kidnapped|taken\s+hostage", "abducted"),
+    (
+        r"captured|detained|arrested|taken\s+prisoner|apprehended|surrendered|taken\s+captive",
+        "captured",
+    ),
+    (r"missing", "missing"),
+)
+OUTCOME_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), o) for p, o in OUTCOME_WORDS]
+ANY_OUTCOME = Caseless(r"\b(?:" + "|".join(p for p, _ in OUTCOME_WORDS) + r")\b")
+
+# Active verbs directly before the number: "killing at least 27", "abducted dozens of".
+ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
+    (
+        r"(?:killed|killing)\s+(?:or|and)\s+(?:wounded|wounding|injured|injuring)",
+        "killed_or_injured",
+    ),
+    (
+        r"killed|killing|kills|kill|executed|executing|shot\s+dead|shooting\s+dead|"
+        r"neutrali[sz]ed|neutrali[sz]ing|eliminated|eliminating|massacred|slew|lost",
+        "killed",
+    ),
+    (r"wounded|wounding|injured|injuring|wounds|injures", "injured"),
+    (r"abducted|abducting|kidnapped|kidnapping|took\s+hostage", "abducted"),
+    (
+        r"captured|capturing|detained|detaining|arrested|arresting|apprehended|apprehending|"
+        r"took\s+prisoner",
+        "captured",
+    ),
+)
+_QUAL = rf"(?:(?:{QUALIFIER_WORDS})\s+)*"
+ACTIVE_RES = [
+    (Caseless(rf"\b(?:{p})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$"), o) for p, o in ACTIVE_VERBS
+]
+# Matches exactly where some row above does: one scan rules them all out.
+ANY_ACTIVE = Caseless(
+    rf"\b(?:{'|'.join(p for p, _ in ACTIVE_VERBS)})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$"
+)
+
+# Toll wordings: "the death toll rose to 27", "put the number of dead at 41".
+TOLL_CUES: tuple[tuple[str, str], ...] = (
+    (r"death\s+toll|number\s+of\s+(?:people\s+)?(?:dead|killed|deaths|fatalities)|toll", "killed"),
+    (r"number\s+of\s+(?:people\s+)?(?:injured|wounded)", "injured"),
+    (r"number\s+of\s+(?:people\s+)?missing", "missing"),
+)
+_TOLL_TAIL = rf"\b[^.;]{{0,60}}?\b(?:at|to|reached|was|is|stood\s+at|of)\s+{_QUAL}$"
+TOLL_RES = [(Caseless(rf"\b(?:{p}){_TOLL_TAIL}"), o) for p, o in TOLL_CUES]
+ANY_TOLL = Caseless(rf"\b(?:{'|'.join(p for p, _ in TOLL_CUES)}){_TOLL_TAIL}")
+
+# Sub-figures: "including 3 members", "among them four children", "among the dead were ...".
+SUB_BEFORE = Caseless(
+    rf"(?:\bincluding|\b(?:the\s+)?(dead|killed|wounded|injured|victims|casualties)\s+"
+    rf"(?:included|include|includes)|\bamong\s+them(?:\s+were)?|\bamong\s+whom(?:\s+were)?|"
+    rf"\bamong\s+(?:the|those)\s+(\w+)[^.;]{{0,40}}?\s(?:were|are)|\bof\s+whom)\s+{_QUAL}$"
+)
+SUB_AFTER = re.compile(r"^\s+(?:of\s+them|of\s+whom)\b", re.IGNORECASE)
+CONTINUE = Caseless(rf"(?:,|\band)\s+{_QUAL}$")
+
+# --- not casualty figures ---------------------------------------------------------------------
+
+# Units after the number, force strength / dates / ages before it.
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+NOT_A_COUNT_AFTER = Caseless(  # for .match (anchored where it starts)
+    rf"(?:\s*(?:-|–)?\s*(?:{_MONTH})\b|[\s-]*(?:years?|year-old|hours?|minutes?|days?|weeks?|"
+    r"months?|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|%|per\s*cent|percent|times|"
+    r"airstrikes?|air\s+strikes|strikes|raids|attacks|villages?|towns?|houses|homes|buildings|"
+    r"vehicles|tanks|trucks|rockets|missiles|shells|drones|tents|families|households|"
+    r"displaced|people\s+displaced|rifles|weapons|guns|cartridges|rounds|pickups|"
+    r"(?:of\s+(?:its|their)\s+)?(?:gains|ground|positions|territory)|refugees|o'clock|a\.m|p\.m|am\b|pm\b|GMT|(?:st|nd|rd|th)\b|"
+    r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days))(?!\w))"
+)
+# (one \b in front of the alternatives, not one per alternative: the engine tests it once)
+NOT_A_COUNT_BEFORE = Caseless(
+    rf"(?:\b(?:(?:{_MONTH})\s*|force\s+of\s+|strength\s+of\s+|range\s+from\s+|"
+    r"numbering\s+|number\s+(?:\w+\s+){0,3}(?:at|to)\s+|aged\s+|age\s+of\s+|no\.?\s*|"
+    r"Route\s+|Highway\s+|units?\s+|no\s+|not\s+(?:a\s+)?(?:single\s+)?|for\s+|"
+    r"in\s+|on\s+|since\s+|until\s+|by\s+|after\s+)|ranging\s+from\s+)$"
+)
+YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+NEGATED = re.compile(
+    r"\bno\s+(?:one|casualties|deaths|fatalities|injuries)\b|\bnobody\b|\bnone\s+(?:was|were)\b",
+    re.IGNORECASE,
+)
+
+# Cumulative totals: war-to-date, year-to-date, campaign totals.
+CUMULATIVE = Caseless(
+    rf"\b(?:since\s+(?:the\s+(?:start|beginning|outbreak)|the\s+war|the\s+conflict|"
+    rf"(?:early|late|mid-)?\s*(?:{_MONTH})\b|(?:19|20)\d\d|last\s+year|its|it)|"
+    r"this\s+year\b|to\s+date\b|in\s+total\b|cumulative\b|overall\s+toll\b|since\s+the\s+war)|"
+    r"so\s+far\s+this"
+)
+
+# --- groups -------------------------------------------------------------------------------------
+
+# The group: the noun phrase the number counts, stopped at verbs and clause words.
+_GROUP_STOP = (
+    r"were|was|are|is|had|have|has|been|being|who|that|which|when|while|in|on|at|by|during|"
+    r"after|before|as|from|with|into|near|since|and\s+(?:\w+ing|\w+ed)\b|according|said|"
+    r"including|among|the\s+(?:army|police|group|militants|ministry)|across|inside|outside|"
+    r"between|to|for|went|go|remain\w*|lost|fled|sustained|paid|got|also|still"
+)
+GROUP_RE = Caseless(
+    rf"^\s*(?:of\s+)?(?!(?:{_GROUP_STOP})\b)((?:(?!(?:{_GROUP_STOP})\b)[\w'’()-]+[ \t]*){{1,6}})"
+)
+GROUP_JUNK = re.compile(
+    r"^(?:of\s+)?(?:them|whom|others?|more|people|persons|dead|wounded|injured|the)$",
+    re.IGNORECASE,
+)
+CIVILIAN = re.compile(
+    r"\b(?:civilians?|residents?|villagers?|children|child|women|woman|worshippers|"
+    r"passengers|aid\s+workers|journalists|farmers?|farmworkers|students|pupils|teachers|"
+    r"patients|shoppers|displaced|girls|boys|family|families|men\s+and\s+women|babies|"
+    r"infants|doctors|nurses|medics|traders|miners|herders)\b",
+    re.IGNORECASE,
+)
+COMBATANT = re.compile(
+    r"\b(?:soldiers?|troops?|fighters?|militants?|militiamen|militia|police(?:men)?|"
+    r"policemen|officers?|members|jihadists?|insurgents?|rebels?|gunmen|servicemen|personnel|"
+    r"terrorists?|attackers|combatants|guards?|commanders?|recruits|bandits|paramilitar\w*|"
+    r"army|forces|operatives|collaborators)\b",
+    re.IGNORECASE,
+)
+LAST_GROUP = Caseless(
+    r"\b((?:(?!(?:of|a|an|the|and|killing|killed)\b)[\w'’-]+\s+){0,2}(?:"
+    + COMBATANT.pattern[5:-3]
+    + "|"
+    + CIVILIAN.pattern[5:-3]
+    + r"))\b"
+)
+NEXT_COUNT = re.compile(
+    r"\s*(?:,|\band\b)\s+(?=(?:\d|a\s+dozen|dozens|several|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve)\b)",
+    re.IGNORECASE,
+)
+GROUP_TAIL = re.compile(r"\s+(?:and|or|of|the|other|more)$", re.IGNORECASE)
+GROUP_LEAD = re.compile(r"^(?:other|more|further)\s+", re.IGNORECASE)
+
+# --- the count and its evidence ---------------------------------------------------------------
+
+RANGE_SEP = re.compile(r"\s*(?:to|and|or|-|–|—)\s*")
+AT_LEAST_TAIL = re.compile(r"\s+at\s+least\b|\s+or\s+more\b", re.IGNORECASE)
+WINDOW_END = re.compile(r"[;:]|\s—\s|,\s+(?:but|while|whereas)\b")
+OF_THEM = re.compile(r"\s+of\s+them\b")
+TRAILING_CONJUNCTION = re.compile(r"(?:\s+(?:and|or|but))+$")
+QUAL_BEFORE = Caseless(rf"(?:\b(?:{QUALIFIER_WORDS})\s+)+$")
+# A sentence without any of these words cannot hold a figure; one scan skips it.
+FIGURE_CUE = Caseless(
+    r"\b(?:"
+    + "|".join(p for p, _ in OUTCOME_WORDS)
+    + "|"
+    + "|".join(p for p, _ in ACTIVE_VERBS)
+    + r"|toll|including|included|include|among|of\s+them|of\s+whom)\b"
+)
+
+
+def outcome_of(words: str) -> str | None:
+    """The outcome a wording names ("were martyred" -> killed), or None."""
+    for pattern, outcome in OUTCOME_RES:
+        if pattern.search(words):
+            return outcome
+    return None
+
+
+def group_after(text: str) -> str | None:
+    """The noun phrase right after a number ("55 pro-regime troops were" -> "pro-regime troops")."""
+    m = GROUP_RE.match_spans(text)
+    if not m:
+        return None
+    group = NEXT_COUNT.split(text[m.start(1) : m.end(1)], maxsplit=1)[0].strip(" ,")
+    group = GROUP_TAIL.sub("", group)
+    group = GROUP_LEAD.sub("", group)
+    cut = ANY_OUTCOME.search_spans(group)  # matches exactly when outcome_of(group) is not None
+    if cut is not None:
+        group = group[: cut.start()].strip()
+    if not group or GROUP_JUNK.match(group) or NOT_A_COUNT_AFTER.match_spans(" " + group):
+        return None
+    return group
+
+
+def civilian_of(group: str) -> bool | None:
+    """True for a civilian group, False for combatants, None when the words do not say."""
+    if CIVILIAN.search(group):
+        return True
+    if COMBATANT.search(group):
+        return False
+    return None
