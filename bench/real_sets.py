@@ -149,11 +149,7 @@ def run_set(
     args: argparse.Namespace,
     say: Callable[[str], None],
 ) -> None:
-    gold = {
-        row["id"]: row
-        for row in map(json.loads, (folder / "gold.jsonl").read_text().splitlines())
-        if row
-    }
+    gold = {row["id"]: row for row in _rows(folder / "gold.jsonl")}
     kind = kind_of(gold)
     extractor = make_extractor(settings, args.model, vague_table=kind.vague_table)
     cache = None
@@ -180,9 +176,14 @@ def run_set(
             say(f"    {article_id}: gold {want}, predicted {got}: {texts.get(article_id, '')!r}")
 
 
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of a file (split on newlines only: texts may hold U+2028)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def _texts(folder: Path) -> dict[str, str]:
-    lines = (folder / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    return {row["id"]: row["text"][:300] for row in map(json.loads, lines) if row}
+    return {row["id"]: row["text"][:300] for row in _rows(folder / "articles.jsonl")}
 
 
 def main() -> None:

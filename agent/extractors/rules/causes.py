@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.extractors.rules.text import Sentence, attribution
+from agent.extractors.rules.text import Sentence
 from agent.patterns import Caseless
 
 # (signal, direction): "forward" = cause before the signal, effect after ("X led to Y");
@@ -58,10 +58,11 @@ def _phrase(text: str) -> str:
     return " ".join(text.split()[:16])
 
 
-def find_causes(sents: list[Sentence], para_source: dict[int, str | None]) -> list[dict[str, Any]]:
+def find_causes(sents: list[Sentence], sources: list[str | None]) -> list[dict[str, Any]]:
+    """The stated causes of an article; `sources` holds each sentence's source."""
     causes: list[dict[str, Any]] = []
     quotes: set[str] = set()
-    for sentence in sents:
+    for sentence, source in zip(sents, sources, strict=True):
         text = sentence.text
         if not _ANY_SIGNAL.search_spans(text):
             continue
@@ -111,10 +112,15 @@ def find_causes(sents: list[Sentence], para_source: dict[int, str | None]) -> li
                     "id": f"K{len(causes) + 1}",
                     "cause": cause,
                     "effect": effect,
-                    "claimed_by": attribution(text) or para_source.get(sentence.paragraph),
+                    "claimed_by": source,
                     "certainty": certainty,
                     "evidence": quote,
                 }
             )
             break
     return causes
+
+
+def has_signal(text: str) -> bool:
+    """Whether a sentence holds a causal signal ("led to", "due to", "blamed ... on")."""
+    return _ANY_SIGNAL.search_spans(text) is not None

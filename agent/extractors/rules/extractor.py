@@ -11,7 +11,7 @@ in `figures`; events and causes live in `events` / `causes`.
 from __future__ import annotations
 
 from agent.articles import Article
-from agent.extractors.rules.causes import find_causes
+from agent.extractors.rules.causes import find_causes, has_signal
 from agent.extractors.rules.events import find_events
 from agent.extractors.rules.figures import (
     Figure,
@@ -20,20 +20,12 @@ from agent.extractors.rules.figures import (
     number_figures,
     sentence_figures,
 )
-from agent.extractors.rules.text import Sentence, attribution, sentences
+from agent.extractors.rules.sources import sentence_sources
+from agent.extractors.rules.text import Sentence, sentences
 from agent.grounding import ArticleIndex, Grounder
 from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
 
 __all__ = ["RulesExtractor", "sentences"]
-
-
-def paragraph_sources(sents: list[Sentence]) -> dict[int, str | None]:
-    """The first source each paragraph names ("according to X", "X said"), or None."""
-    para_source: dict[int, str | None] = {}
-    for s in sents:
-        if s.paragraph not in para_source or para_source[s.paragraph] is None:
-            para_source[s.paragraph] = attribution(s.text)
-    return para_source
 
 
 class RulesExtractor:
@@ -51,13 +43,16 @@ class RulesExtractor:
     def extract_sync(self, article: Article, index: ArticleIndex | None = None) -> DraftOutcome:
         index = index or ArticleIndex(article.text)
         sents = sentences(article.text)
-        para_source = paragraph_sources(sents)
-        figures = self.figures(sents, para_source)
+        figures = self.figures(sents)
+        own = {f.sentence for f in figures} | {i for i, s in enumerate(sents) if has_signal(s.text)}
+        sources = sentence_sources(sents, own)
+        for fig in figures:
+            fig.reported_by = sources[fig.sentence]
         name_reporters(figures, article.text)
         kept = number_figures(figures)
         grounder = Grounder(index, table=self.vague_table, lenient=True)
         events = find_events(sents)
-        causes = find_causes(sents, para_source)
+        causes = find_causes(sents, sources)
         drafts = [f.to_draft() for f in kept]
         link_events(drafts, events, article.text)
         draft = ExtractionDraft.model_validate(
@@ -66,15 +61,17 @@ class RulesExtractor:
         )
         return DraftOutcome(draft=draft, usage=Usage(), warnings=grounder.warnings, index=index)
 
-    def figures(self, sents: list[Sentence], para_source: dict[int, str | None]) -> list[Figure]:
+    def figures(self, sents: list[Sentence]) -> list[Figure]:
         """Every casualty figure of the article, sentence by sentence, before deduplication."""
         figures: list[Figure] = []
         last: Figure | None = None
-        for sentence in sents:
-            found = sentence_figures(
-                sentence, para_source.get(sentence.paragraph), last, self.vague_table
-            )
+        told: set[str] = set()
+        for i, sentence in enumerate(sents):
+            found = sentence_figures(sentence, last, self.vague_table, told)
+            for fig in found:
+                fig.sentence = i
             figures.extend(found)
             if found:
                 last = found[-1]
+                told.update(f.outcome for f in found)
         return figures

@@ -3,11 +3,15 @@ restated figures kept once, reporters named in full, and each figure linked to i
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from agent.extractors.rules.finders import Spot, count_span, not_a_count, read_outcome
-from agent.extractors.rules.text import Sentence, attribution, capitalised_names, full_name
+from agent.extractors.rules.people import victims
+from agent.extractors.rules.sources import acronyms, capitalised_names, full_name
+from agent.extractors.rules.text import Sentence
 from agent.extractors.rules.vocabulary import (
     CUMULATIVE,
     FIGURE_CUE,
@@ -18,7 +22,7 @@ from agent.extractors.rules.vocabulary import (
     civilian_of,
     group_after,
 )
-from agent.quantities import NumberMention, find_numbers, parse_count
+from agent.quantities import NumberMention, bare_plural_value, find_numbers, parse_count
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Figure:
     evidence: str
     parent: Figure | None = None
     id: str = ""
+    person: str = ""  # who a figure without a number word is ("taliban leader"), for restatements
+    sentence: int = -1  # the index of its sentence in the article
 
     def to_draft(self) -> dict[str, Any]:
         return {
@@ -54,48 +60,97 @@ class Figure:
 
 
 def sentence_figures(
-    sentence: Sentence, para_source: str | None, last: Figure | None, table: str
+    sentence: Sentence, last: Figure | None, table: str, told: set[str] | None = None
 ) -> list[Figure]:
-    """The casualty figures of one sentence, in order; `last` is the figure read before it."""
+    """The casualty figures of one sentence, in order; `last` is the figure read before it,
+    `told` the outcomes earlier sentences gave figures for."""
     text = sentence.text
     out: list[Figure] = []
     if not FIGURE_CUE.search_spans(text):
         return out
+    singles = people_figures(text, told or set(), table)
     mentions = find_numbers(text, table)
-    cumulative: bool | None = None  # read once the sentence holds a figure
+    cumulative = CUMULATIVE.search_spans(text) is not None if singles or mentions else False
     skip_until = -1
+    subject: tuple[int, Figure] | None = None  # a long subject and where its apposition ends
     for i, mention in enumerate(mentions):
+        while singles and singles[0][0] < mention.start:
+            out.append(singles.pop(0)[1])  # "killed a judge and seven members of his family"
         if mention.start < skip_until:
             continue
-        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
-        found = figure_at(text, mention, nxt, out, last, para_source, table)
+        found = figure_at(text, mention, mentions[i + 1 :], out, last, table)
         if found is None:
             continue
-        fig, end = found
-        if cumulative is None:
-            cumulative = CUMULATIVE.search_spans(text) is not None
-        if cumulative:
-            fig.scope = "cumulative"
+        fig, end, inner_end = found
         if end > mention.end:
             skip_until = end
+        if subject is not None and mention.start < subject[0]:
+            if fig.outcome == subject[1].outcome and fig.parent is None:
+                fig.parent = subject[1]  # "Six people, two Turks and four Somalis, were killed"
+        elif inner_end > end:
+            subject = (inner_end, fig)
         out.append(fig)
+    out.extend(fig for _, fig in singles)
+    if cumulative:
+        for fig in out:
+            fig.scope = "cumulative"
     return out
+
+
+def people_figures(text: str, told: set[str], table: str) -> list[tuple[int, Figure]]:
+    """Figures for the people a sentence names without a number word, with their positions:
+    one each ("an imam"), or the table's number for a bare plural ("suspected insurgents");
+    someone named with "the", "his" or a pronoun only when no earlier sentence gave a figure
+    of that outcome."""
+    out: list[tuple[int, Figure]] = []
+    for victim in victims(text):
+        if not victim.kind or (victim.kind in _TOLD_BEFORE and victim.outcome in told):
+            continue
+        words = victim.text_in(text)
+        if victim.kind in ("plural", "their"):
+            value = bare_plural_value(table)
+            if value is None:
+                continue
+            low, high, qualifier = value, None, "vague"
+        else:
+            low, high, qualifier = 1, 1, "exact"
+        group = _ARTICLE.sub("", words)
+        start, end = min(victim.start, victim.verb_start), max(victim.end, victim.verb_end)
+        fig = Figure(
+            outcome=victim.outcome,
+            group=group,
+            civilian=civilian_of(group),
+            count_text=words,
+            low=low,
+            high=high,
+            qualifier=qualifier,
+            scope="incident",
+            reported_by=None,  # set once the article's sources are read
+            evidence=TRAILING_CONJUNCTION.sub("", text[start:end].strip(" ,")),
+            person=victim.key or f"{victim.kind}:{start}",
+        )
+        out.append((victim.start, fig))
+    return out
+
+
+_TOLD_BEFORE = frozenset({"pronoun", "definite", "their"})
+_ARTICLE = re.compile(r"^(?:a|an|the|another)\s+", re.IGNORECASE)
 
 
 def figure_at(
     text: str,
     mention: NumberMention,
-    nxt: NumberMention | None,
+    later: Sequence[NumberMention],
     earlier: list[Figure],
     last: Figure | None,
-    para_source: str | None,
     table: str,
-) -> tuple[Figure, int] | None:
-    """The figure a number gives in its sentence, and where its count ends; or None."""
+) -> tuple[Figure, int, int] | None:
+    """The figure a number gives in its sentence, where its count ends and where the
+    apposition of its subject ends (-1 without one); or None."""
     if not_a_count(text, mention):
         return None
-    start, end = count_span(text, mention, nxt)
-    reading = read_outcome(Spot(text, start, end, nxt, earlier, last))
+    start, end = count_span(text, mention, later[0] if later else None)
+    reading = read_outcome(Spot(text, start, end, later, earlier, last))
     if reading is None:
         return None
     count_text = text[start:end]
@@ -123,11 +178,11 @@ def figure_at(
         high=count.high,
         qualifier=count.qualifier,
         scope="incident",  # or "cumulative": set by the caller, once per sentence
-        reported_by=attribution(text) or para_source,
+        reported_by=None,  # set once the article's sources are read
         evidence=evidence,
         parent=reading.parent,
     )
-    return fig, end
+    return fig, end, reading.inner_end
 
 
 def name_reporters(figures: list[Figure], text: str) -> None:
@@ -135,12 +190,13 @@ def name_reporters(figures: list[Figure], text: str) -> None:
     Observatory for Human Rights"); the article's names are read only when needed."""
     names: dict[str, str] = {}
     candidates: list[str] | None = None
+    spelled: dict[str, str] = {}
     for fig in figures:
         if fig.reported_by:
             if fig.reported_by not in names:
                 if candidates is None:
-                    candidates = capitalised_names(text)
-                names[fig.reported_by] = full_name(fig.reported_by, candidates)
+                    candidates, spelled = capitalised_names(text), acronyms(text)
+                names[fig.reported_by] = full_name(fig.reported_by, candidates, spelled)
             fig.reported_by = names[fig.reported_by]
 
 
@@ -158,14 +214,15 @@ def number_figures(figures: list[Figure]) -> list[Figure]:
 def dedupe(figures: list[Figure]) -> list[Figure]:
     """One figure per (outcome, low, high, scope): a restated figure is kept once, preferring
     the statement with an attribution (the body quote over the headline)."""
-    best: dict[tuple[str, int | None, int | None, str, bool], Figure] = {}
-    order: list[tuple[str, int | None, int | None, str, bool]] = []
+    best: dict[tuple[str, int | str | None, int | None, str, bool], Figure] = {}
+    order: list[tuple[str, int | str | None, int | None, str, bool]] = []
     lows = {(f.outcome, f.low, f.scope, f.parent is not None) for f in figures if f.high is None}
     for fig in figures:
         high = fig.high
         if high == fig.low and (fig.outcome, fig.low, fig.scope, fig.parent is not None) in lows:
             high = None  # "55 killed" in the headline restates "at least 55" in the body
-        key = (fig.outcome, fig.low, high, fig.scope, fig.parent is not None)
+        low: int | str | None = fig.person or fig.low  # a person named twice is one figure
+        key = (fig.outcome, low, high, fig.scope, fig.parent is not None)
         if key not in best:
             best[key] = fig
             order.append(key)

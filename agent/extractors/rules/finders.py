@@ -9,8 +9,9 @@ or None:
 1. `toll_wording`   "the death toll rose to 27"
 2. `active_verb`    "killing at least 27"
 3. `sub_figure`     "including 3 members", "among them four children", "nine of them"
-4. `passive_form`   "55 troops were killed", "14 dead"
-5. `continuation`   "three civilians and two soldiers": the outcome of the figure before
+4. `passive_form`   "55 troops were killed", "14 dead", "two women and three minors were killed"
+5. `long_subject`   "Seven civilians, including two children, were killed"
+6. `continuation`   "three civilians and two soldiers": the outcome of the figure before
 """
 
 from __future__ import annotations
@@ -26,12 +27,18 @@ from agent.extractors.rules.vocabulary import (
     ANY_OUTCOME,
     ANY_TOLL,
     AT_LEAST_TAIL,
+    BE_AUX,
     CONTINUE,
+    COORDINATED,
+    HAVE_AUX,
+    LONG_SUBJECT,
     NEGATED,
     NOT_A_COUNT_AFTER,
     NOT_A_COUNT_BEFORE,
+    OBJECT_NEXT,
     QUAL_BEFORE,
     RANGE_SEP,
+    RESULTED_IN,
     SUB_AFTER,
     SUB_BEFORE,
     TOLL_RES,
@@ -53,9 +60,13 @@ class Spot:
     text: str
     start: int  # the count with its qualifier: text[start:end] is the count_text
     end: int
-    nxt: NumberMention | None  # the next number in the sentence
+    later: Sequence[NumberMention]  # the numbers after it in the sentence
     earlier: Sequence[Figure]  # figures read earlier in this sentence
     last: Figure | None  # the last figure of an earlier sentence
+
+    @property
+    def nxt(self) -> NumberMention | None:
+        return self.later[0] if self.later else None
 
     @property
     def near(self) -> int:
@@ -76,6 +87,8 @@ class Reading:
     ev_end: int
     parent: Figure | None = None  # the larger figure this one is part of
     group: str | None = None  # the group, when the finder read it ("nine of them militants")
+    inner_end: int = -1  # where the subject's apposition ends ("Seven civilians, including
+    # two children, were killed"): the counts before it are part of this figure
 
 
 def count_span(text: str, mention: NumberMention, nxt: NumberMention | None) -> tuple[int, int]:
@@ -105,8 +118,10 @@ def not_a_count(text: str, mention: NumberMention) -> bool:
     token = text[mention.start : mention.end]
     if YEAR.match(token) or NOT_A_COUNT_AFTER.match_spans(text, mention.end):
         return True
-    if NOT_A_COUNT_BEFORE.search_spans(before[-40:]) and not TOLL_RES[0][0].search_spans(
-        before[-120:]
+    if (
+        NOT_A_COUNT_BEFORE.search_spans(before[-40:])
+        and not TOLL_RES[0][0].search_spans(before[-120:])
+        and not RESULTED_IN.search_spans(before[-40:])
     ):
         return True
     if NEGATED.search(before[-20:] + token):  # "no one", "none were"
@@ -149,52 +164,98 @@ def _group(text: str, match: re.Match[str], n: int) -> str | None:
 
 
 def sub_figure(spot: Spot) -> Reading | None:
-    """3. A sub-figure of the figure just before: "including 3 members", "nine of them"."""
+    """3. A sub-figure of the figure just before: "including 3 members", "nine of them"; its
+    own verb wins ("two of them died overnight" is killed, not part of the wounded)."""
     text, rest = spot.text, spot.rest
     m = SUB_BEFORE.search_spans(text, spot.near, spot.start)
     sub_after = SUB_AFTER.match(rest)
     if not m and not sub_after:
         return None
     named_word = (_group(text, m, 1) or _group(text, m, 2)) if m else None
+    if sub_after and sub_after.group(1):
+        named_word = sub_after.group(1)
     named = outcome_of(named_word) if named_word else None
     candidates = [*spot.earlier] or ([spot.last] if spot.last else [])
     base = next((f for f in reversed(candidates) if named in (None, f.outcome)), None)
     if base is not None and base.parent is not None:
         base = base.parent
     outcome = named or (base.outcome if base else None)
+    own: re.Match[str] | None = None
+    if sub_after:
+        own = ANY_OUTCOME.search_spans(_sub_window(rest, sub_after.end()))
+        if own is not None:
+            outcome = outcome_of(own.group(0)) or outcome
     if outcome is None:
         return None
     parent = base if base is not None and base.outcome == outcome else None
     if not sub_after:
         return Reading(outcome, spot.start, spot.end, parent)
-    window = rest[sub_after.end() : sub_after.end() + 40]
-    ev_end = spot.end + sub_after.end() + len(window.split(",")[0])
+    window = _sub_window(rest, sub_after.end())
+    ev_end = spot.end + sub_after.end() + (own.end() if own else len(window.split(",")[0]))
     return Reading(outcome, spot.start, ev_end, parent, group_after(rest[sub_after.end() :]))
 
 
+def _sub_window(rest: str, start: int) -> str:
+    """The words after "of them" that may name what happened to them."""
+    return WINDOW_END.split(rest[start : start + 40])[0]
+
+
 def passive_form(spot: Spot) -> Reading | None:
-    """4. A passive or noun form after the count: "55 troops were killed", "14 dead"."""
-    rest, end = spot.rest, spot.end
-    group: str | None = None
-    sub_after = SUB_AFTER.match(rest)
-    if sub_after:  # "nine of them militants were killed"
-        window = rest[sub_after.end() : sub_after.end() + 40]
-        group = group_after(rest[sub_after.end() :])
-    else:
-        nxt = spot.nxt
-        window_end = (nxt.start - end) if nxt is not None and nxt.start > end else 90
-        window = WINDOW_END.split(rest[: min(window_end, 90)])[0]
-    m = ANY_OUTCOME.search_spans(window)
-    if not m:
+    """4. A passive or noun form after the count: "55 troops were killed", "14 dead"; also
+    after coordinated counts ("two women and three minors were killed"). A count followed by
+    an active verb with an object did the killing ("Two bombers killed 12") and is no figure."""
+    text, rest, end = spot.text, spot.rest, spot.end
+    if SUB_AFTER.match(rest):  # "nine of them militants were killed": read by sub_figure
+        return None
+    pos, later = end, spot.later
+    while True:
+        window = _window(text, pos, later[0] if later else None)
+        m = ANY_OUTCOME.search_spans(window)
+        if m is not None:
+            break
+        if not later or not COORDINATED.match_spans(text[pos : later[0].start]):
+            return None
+        pos, later = later[0].end, later[1:]  # "two women and three minors": look past "three"
+    if _agent(text, pos, window, m):
         return None
     outcome = outcome_of(window[m.start() : m.end()])
     if outcome is None:
         return None
-    return Reading(outcome, spot.start, end + m.end(), None, group)
+    return Reading(outcome, spot.start, pos + m.end())
+
+
+def _window(text: str, pos: int, nxt: NumberMention | None) -> str:
+    """The words after a count that may name its outcome: up to the next number, 90
+    characters, or the end of the clause."""
+    window_end = (nxt.start - pos) if nxt is not None and nxt.start > pos else 90
+    return WINDOW_END.split(text[pos : pos + min(window_end, 90)])[0]
+
+
+def _agent(text: str, pos: int, window: str, verb: re.Match[str]) -> bool:
+    """Whether the verb after a count is active, so the count did it: "Two female suicide
+    bombers have killed at least 12", "Four gunmen killed six people"."""
+    before = window[: verb.start()]
+    if BE_AUX.search_spans(before):
+        return False
+    if HAVE_AUX.search_spans(before):
+        return True
+    return OBJECT_NEXT.match_spans(text, pos + verb.end()) is not None
+
+
+def long_subject(spot: Spot) -> Reading | None:
+    """5. A long subject: "Seven civilians, including two children, were killed"; the counts
+    in its apposition are part of this one."""
+    m = LONG_SUBJECT.match_spans(spot.rest)
+    if m is None:
+        return None
+    outcome = outcome_of(spot.rest[m.start(2) : m.end(2)])
+    if outcome is None:
+        return None
+    return Reading(outcome, spot.start, spot.end + m.end(), inner_end=spot.end + m.end(1))
 
 
 def continuation(spot: Spot) -> Reading | None:
-    """5. "three civilians and two soldiers": the same outcome as the figure just before."""
+    """6. "three civilians and two soldiers": the same outcome as the figure just before."""
     if not spot.earlier:
         return None
     if not CONTINUE.search_spans(spot.text, max(0, spot.start - 30), spot.start):
@@ -208,6 +269,7 @@ FINDERS: tuple[Callable[[Spot], Reading | None], ...] = (
     active_verb,
     sub_figure,
     passive_form,
+    long_subject,
     continuation,
 )
 

@@ -15,19 +15,27 @@ from agent.quantities import QUALIFIER_WORDS
 
 # --- outcome words --------------------------------------------------------------------------
 
+# Ways of killing beyond "killed", as participles: "were beheaded", "was gunned down".
+KILLING = (
+    r"shot\s+dead|shot\s+and\s+killed|shot\s+to\s+death|gunned\s+down|murdered|assassinated|"
+    r"beheaded|decapitated|lynched|massacred|slaughtered|hanged|strangled|burn(?:ed|t)\s+alive|"
+    r"(?:hacked|stabbed|beaten|bludgeoned|burned|burnt|tortured|stoned|clubbed)\s+to\s+death|"
+    r"fatally\s+(?:shot|stabbed|wounded|injured)"
+)
 # (pattern, outcome); the first matching row wins. Passive / noun forms, read after a number.
 OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
     (r"killed\s+or\s+(?:wounded|injured)|casualties|were\s+hit", "killed_or_injured"),
     (
-        r"killed|dead|died|deaths?|fatalities|slain|lost\s+their\s+lives|executed|martyred|"
-        r"neutrali[sz]ed|eliminated|bodies|killings|shot\s+dead|paid\s+the\s+supreme\s+price|"
-        r"perished",
+        rf"killed|dead|died|deaths?|fatalities|slain|lost\s+their\s+lives|executed|martyred|"
+        rf"neutrali[sz]ed|eliminated|bodies|killings|{KILLING}|paid\s+the\s+supreme\s+price|"
+        rf"perished|drowned",
         "killed",
     ),
     (r"wounded|injured|hurt|injuries|wounds", "injured"),
     (r"abducted|kidnapped|taken\s+hostage", "abducted"),
     (
-        r"captured|detained|arrested|taken\s+prisoner|apprehended|surrendered|taken\s+captive",
+        r"captured|detained|arrested|taken\s+prisoner|apprehended|surrendered|taken\s+captive|"
+        r"taken\s+into\s+custody",
         "captured",
     ),
     (r"missing", "missing"),
@@ -42,15 +50,18 @@ ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
         "killed_or_injured",
     ),
     (
-        r"killed|killing|kills|kill|executed|executing|shot\s+dead|shooting\s+dead|"
-        r"neutrali[sz]ed|neutrali[sz]ing|eliminated|eliminating|massacred|slew|lost",
+        rf"killed|killing|kills|kill|executed|executing|{KILLING}|shooting\s+dead|"
+        r"neutrali[sz]ed|neutrali[sz]ing|eliminated|eliminating|slew|lost|beheading|beheads|"
+        r"gunning\s+down|murdering|assassinating|slaughtering|massacring|shooting\s+to\s+death|"
+        r"claimed\s+the\s+lives\s+of|(?:deaths?|killings?|murders?|massacre|execution|slaughter|"
+        r"bodies|beheading)\s+of",
         "killed",
     ),
     (r"wounded|wounding|injured|injuring|wounds|injures", "injured"),
     (r"abducted|abducting|kidnapped|kidnapping|took\s+hostage", "abducted"),
     (
         r"captured|capturing|detained|detaining|arrested|arresting|apprehended|apprehending|"
-        r"took\s+prisoner",
+        r"took\s+prisoner|took\s+into\s+custody",
         "captured",
     ),
 )
@@ -79,7 +90,33 @@ SUB_BEFORE = Caseless(
     rf"(?:included|include|includes)|\bamong\s+them(?:\s+were)?|\bamong\s+whom(?:\s+were)?|"
     rf"\bamong\s+(?:the|those)\s+(\w+)[^.;]{{0,40}}?\s(?:were|are)|\bof\s+whom)\s+{_QUAL}$"
 )
-SUB_AFTER = re.compile(r"^\s+(?:of\s+them|of\s+whom)\b", re.IGNORECASE)
+# "nine of them", "two of the wounded": group 1 names the figure it is part of.
+SUB_AFTER = re.compile(
+    r"^\s+of\s+(?:them|whom|those|the\s+(?:\w+\s+)?(dead|killed|wounded|injured|victims|"
+    r"casualties|hostages|detainees|abductees))\b",
+    re.IGNORECASE,
+)
+# The counts a long subject holds before its verb: "Seven civilians, including two children,
+# were killed"; "Six people — two Turks and four Somalis — were confirmed killed".
+_ADVERBS = (
+    r"(?:(?:were|was|have|has|had|been|are|is|being|reportedly|also|all|later|confirmed|"
+    r"allegedly|feared|believed\s+to\s+have\s+been|said\s+to\s+have\s+been|\w+ly)\s+){0,5}"
+)
+LONG_SUBJECT = Caseless(
+    r"^(?:[ \t]+[\w'’-]+){0,6}?[ \t]*(?:,|—|–|--|\()[ \t]*([^;:.()—–]{2,140}?)[ \t]*"
+    rf"(?:,|—|–|--|\))\s+{_ADVERBS}((?:{'|'.join(p for p, _ in OUTCOME_WORDS)}))\b"
+)
+# Between two coordinated counts: "two women and three minors", "Twenty herdsmen, 83 cows".
+COORDINATED = Caseless(rf"^(?:[ \t]+[\w'’-]+){{0,5}}?[ \t]*(?:,[ \t]*and|,|and)[ \t]+{_QUAL}$")
+# After the verb, an object: the count before it did the killing ("Two bombers killed 12").
+OBJECT_NEXT = Caseless(  # for match_spans(text, pos): anchored where it starts
+    r"\s+(?:(?:at\s+least|more\s+than|about|some|nearly|up\s+to|as\s+many\s+as|over)\s+)?"
+    r"(?:\d|(?:a|an|the|his|her|their|its|him|them|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?|scores|several|many|hundreds|"
+    r"thousands)\b)"
+)
+BE_AUX = Caseless(r"\b(?:were|was|are|is|been|be|being)\b")
+HAVE_AUX = Caseless(r"\b(?:have|has|had)\s+(?:\w+ly\s+)?$")
 CONTINUE = Caseless(rf"(?:,|\band)\s+{_QUAL}$")
 
 # --- not casualty figures ---------------------------------------------------------------------
@@ -96,15 +133,19 @@ NOT_A_COUNT_AFTER = Caseless(  # for .match (anchored where it starts)
     r"vehicles|tanks|trucks|rockets|missiles|shells|drones|tents|families|households|"
     r"displaced|people\s+displaced|rifles|weapons|guns|cartridges|rounds|pickups|"
     r"(?:of\s+(?:its|their)\s+)?(?:gains|ground|positions|territory)|refugees|o'clock|a\.m|p\.m|am\b|pm\b|GMT|(?:st|nd|rd|th)\b|"
-    r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days))(?!\w))"
+    r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days)|cows|cattle|"
+    r"livestock|sheep|goats|camels|horses|donkeys|animals|pounds|kilograms|kg|tons|tonnes|"
+    r"operations|missions|patrols|incidents|occasions|cases)(?!\w))"
 )
 # (one \b in front of the alternatives, not one per alternative: the engine tests it once)
 NOT_A_COUNT_BEFORE = Caseless(
-    rf"(?:\b(?:(?:{_MONTH})\s*|force\s+of\s+|strength\s+of\s+|range\s+from\s+|"
+    rf"(?:\b(?:(?:{_MONTH})\.?\s*|force\s+of\s+|strength\s+of\s+|range\s+from\s+|"
     r"numbering\s+|number\s+(?:\w+\s+){0,3}(?:at|to)\s+|aged\s+|age\s+of\s+|no\.?\s*|"
     r"Route\s+|Highway\s+|units?\s+|no\s+|not\s+(?:a\s+)?(?:single\s+)?|for\s+|"
     r"in\s+|on\s+|since\s+|until\s+|by\s+|after\s+)|ranging\s+from\s+)$"
 )
+# "resulted in 14 insurgents killed": "in" before a count that is not a date or a place.
+RESULTED_IN = Caseless(r"\bresult(?:ed|ing|s)?\s+in\s+$")
 YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 NEGATED = re.compile(
     r"\bno\s+(?:one|casualties|deaths|fatalities|injuries)\b|\bnobody\b|\bnone\s+(?:was|were)\b",
