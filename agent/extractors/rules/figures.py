@@ -13,11 +13,20 @@ from agent.extractors.rules.people import victims
 from agent.extractors.rules.sources import acronyms, capitalised_names, full_name
 from agent.extractors.rules.text import Sentence
 from agent.extractors.rules.vocabulary import (
+    ADDITIONAL,
+    ADDITIVE,
+    ANY_WORD,
+    BACKGROUND,
     CUMULATIVE,
     FIGURE_CUE,
     GROUP_RE,
+    HISTORY,
     LAST_GROUP,
     OF_THEM,
+    PART_CUE,
+    SUPERLATIVE,
+    THIS_YEAR,
+    TITLE_WORD,
     TRAILING_CONJUNCTION,
     civilian_of,
     group_after,
@@ -41,6 +50,7 @@ class Figure:
     id: str = ""
     person: str = ""  # who a figure without a number word is ("taliban leader"), for restatements
     sentence: int = -1  # the index of its sentence in the article
+    additional: bool = False  # "several more insurgents": beside the figures told, never one
 
     def to_draft(self) -> dict[str, Any]:
         return {
@@ -68,9 +78,13 @@ def sentence_figures(
     out: list[Figure] = []
     if not FIGURE_CUE.search_spans(text):
         return out
-    singles = people_figures(text, told or set(), table)
+    cumulative = CUMULATIVE.search_spans(text) is not None or (
+        THIS_YEAR.search_spans(text) is not None and not SUPERLATIVE.search_spans(text)
+    )
+    if not cumulative and HISTORY.search_spans(text):
+        return out  # "in September 2008": history, not the story's toll
+    singles = [] if _title_case(text) else people_figures(text, told or set(), table)
     mentions = find_numbers(text, table)
-    cumulative = CUMULATIVE.search_spans(text) is not None if singles or mentions else False
     skip_until = -1
     subject: tuple[int, Figure] | None = None  # a long subject and where its apposition ends
     for i, mention in enumerate(mentions):
@@ -91,6 +105,7 @@ def sentence_figures(
             subject = (inner_end, fig)
         out.append(fig)
     out.extend(fig for _, fig in singles)
+    out = [f for f in out if not (f.person and _inside_a_count(text, f, out))]
     if cumulative:
         for fig in out:
             fig.scope = "cumulative"
@@ -103,9 +118,15 @@ def people_figures(text: str, told: set[str], table: str) -> list[tuple[int, Fig
     someone named with "the", "his" or a pronoun only when no earlier sentence gave a figure
     of that outcome."""
     out: list[tuple[int, Figure]] = []
+    again = ADDITIVE.search_spans(text) is None  # no "also", "another", "second": told before
     for victim in victims(text):
-        if not victim.kind or (victim.kind in _TOLD_BEFORE and victim.outcome in told):
+        if not victim.kind or (victim.outcome in told and (victim.kind in _TOLD_BEFORE or again)):
             continue
+        first = min(victim.start, victim.verb_start)
+        if BACKGROUND.search_spans(text, max(0, first - 140), first):
+            continue  # "responsible for the assassination of a governor"
+        if PART_CUE.search_spans(text, max(0, victim.start - 20), victim.start):
+            continue  # "two insurgents, including a weapons smuggler": part of the two
         words = victim.text_in(text)
         if victim.kind in ("plural", "their"):
             value = bare_plural_value(table)
@@ -134,6 +155,30 @@ def people_figures(text: str, told: set[str], table: str) -> list[tuple[int, Fig
 
 
 _TOLD_BEFORE = frozenset({"pronoun", "definite", "their"})
+
+
+def _inside_a_count(text: str, single: Figure, figures: list[Figure]) -> bool:
+    """Whether a person is named inside the quote of a figure in numbers ("Four persons
+    including the APC youth leader, were feared killed"): that figure counts them."""
+    at = text.find(single.count_text)
+    for fig in figures:
+        if fig.person or fig.outcome != single.outcome:
+            continue
+        start = text.find(fig.evidence)
+        if start <= at and at + len(single.count_text) <= start + len(fig.evidence):
+            return True
+    return False
+
+
+def _title_case(text: str) -> bool:
+    """A headline in title case: no closing full stop, most of its longer words capitalised."""
+    line = text.strip()
+    if not line or line[-1] in ".!?\"”'’":
+        return False
+    words = len(ANY_WORD.findall(line))
+    return words >= 3 and len(TITLE_WORD.findall(line)) >= 0.8 * words
+
+
 _ARTICLE = re.compile(r"^(?:a|an|the|another)\s+", re.IGNORECASE)
 
 
@@ -181,6 +226,7 @@ def figure_at(
         reported_by=None,  # set once the article's sources are read
         evidence=evidence,
         parent=reading.parent,
+        additional=ADDITIONAL.match(rest) is not None,
     )
     return fig, end, reading.inner_end
 
@@ -201,14 +247,45 @@ def name_reporters(figures: list[Figure], text: str) -> None:
 
 
 def number_figures(figures: list[Figure]) -> list[Figure]:
-    """Restated figures kept once, numbered C1.., with links to dropped parents cleared."""
-    kept = dedupe(figures)
+    """Restated figures kept once, summaries in vague words left out, numbered C1.., with
+    links to dropped parents cleared."""
+    kept = drop_summaries(dedupe(figures))
     for n, fig in enumerate(kept, 1):
         fig.id = f"C{n}"
     for fig in kept:
         if fig.parent is not None and fig.parent not in kept:
             fig.parent = None
     return kept
+
+
+def drop_summaries(figures: list[Figure]) -> list[Figure]:
+    """A vague figure of an outcome beside a figure in numbers of the same people is a summary
+    the numbers spell out ("Numerous insurgents were killed ... killing two insurgents";
+    "killed dozens ... 55 civilians were killed"): it is left out, with its parts."""
+    precise = [
+        f
+        for f in figures
+        if f.qualifier != "vague" and f.scope == "incident" and f.parent is None and not f.person
+    ]
+    dropped: set[int] = set()
+    for fig in figures:
+        if (
+            fig.qualifier == "vague"
+            and fig.scope == "incident"
+            and fig.parent is None
+            and not fig.additional
+            and any(p.outcome == fig.outcome and _same_people(p.group, fig.group) for p in precise)
+        ):
+            dropped.add(id(fig))
+    return [f for f in figures if id(f) not in dropped and id(f.parent) not in dropped]
+
+
+_GENERIC_GROUP = frozenset({"people", "persons", "others", "other", "individuals", "men"})
+
+
+def _same_people(a: str, b: str) -> bool:
+    heads = [g.split()[-1].lower().removesuffix("s") if g.split() else "" for g in (a, b)]
+    return heads[0] == heads[1] or b.split()[-1].lower() in _GENERIC_GROUP
 
 
 def dedupe(figures: list[Figure]) -> list[Figure]:
@@ -222,6 +299,8 @@ def dedupe(figures: list[Figure]) -> list[Figure]:
         if high == fig.low and (fig.outcome, fig.low, fig.scope, fig.parent is not None) in lows:
             high = None  # "55 killed" in the headline restates "at least 55" in the body
         low: int | str | None = fig.person or fig.low  # a person named twice is one figure
+        if fig.additional:  # "several more": never the figure told before, but itself restated
+            low = f"{fig.low}:more:{fig.group}"
         key = (fig.outcome, low, high, fig.scope, fig.parent is not None)
         if key not in best:
             best[key] = fig

@@ -7,11 +7,12 @@ order, each a small function that returns a `Reading` (the outcome and the evide
 or None:
 
 1. `toll_wording`   "the death toll rose to 27"
-2. `active_verb`    "killing at least 27"
-3. `sub_figure`     "including 3 members", "among them four children", "nine of them"
-4. `passive_form`   "55 troops were killed", "14 dead", "two women and three minors were killed"
+2. `inverted`       "Also killed in the strike were more than a dozen insurgents"
+3. `active_verb`    "killing at least 27"
+4. `sub_figure`     "including 3 members", "among them four children", "nine of them"
 5. `long_subject`   "Seven civilians, including two children, were killed"
-6. `continuation`   "three civilians and two soldiers": the outcome of the figure before
+6. `passive_form`   "55 troops were killed", "14 dead", "two women and three minors were killed"
+7. `continuation`   "three civilians and two soldiers": the outcome of the figure before
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ from agent.extractors.rules.vocabulary import (
     ANY_OUTCOME,
     ANY_TOLL,
     AT_LEAST_TAIL,
+    BACKGROUND,
     BE_AUX,
     CONTINUE,
     COORDINATED,
+    DEATH_VERB,
     HAVE_AUX,
+    INTRANSITIVE,
+    INVERTED,
     LONG_SUBJECT,
     NEGATED,
     NOT_A_COUNT_AFTER,
@@ -38,6 +43,7 @@ from agent.extractors.rules.vocabulary import (
     OBJECT_NEXT,
     QUAL_BEFORE,
     RANGE_SEP,
+    RELATIVE,
     RESULTED_IN,
     SUB_AFTER,
     SUB_BEFORE,
@@ -126,7 +132,13 @@ def not_a_count(text: str, mention: NumberMention) -> bool:
         return True
     if NEGATED.search(before[-20:] + token):  # "no one", "none were"
         return True
-    return mention.is_vague and SUB_AFTER.match(text[mention.end :]) is not None
+    if BACKGROUND.search_spans(text, max(0, mention.start - 140), mention.start):
+        return True  # "responsible for the deaths of 12"
+    return (  # "many of them were civilians" counts no one; "killing several of them" does
+        mention.is_vague
+        and SUB_AFTER.match(text[mention.end :]) is not None
+        and not ANY_ACTIVE.search_spans(text, max(0, mention.start - 60), mention.start)
+    )
 
 
 # --- the finders ----------------------------------------------------------------------------
@@ -144,8 +156,17 @@ def toll_wording(spot: Spot) -> Reading | None:
     return None
 
 
+def inverted(spot: Spot) -> Reading | None:
+    """2. The verb before the count: "Also killed in the strike were more than a dozen"."""
+    m = INVERTED.search_spans(spot.text, spot.near, spot.start)
+    if m is None:
+        return None
+    outcome = outcome_of(spot.text[m.start() : m.end()])
+    return None if outcome is None else Reading(outcome, m.start(), spot.end)
+
+
 def active_verb(spot: Spot) -> Reading | None:
-    """2. An active verb right before the count: "killing at least 27"."""
+    """3. An active verb right before the count: "killing at least 27"."""
     text, start = spot.text, spot.start
     near = max(spot.near, start - 60)
     if not ANY_ACTIVE.search_spans(text, near, start):
@@ -164,7 +185,7 @@ def _group(text: str, match: re.Match[str], n: int) -> str | None:
 
 
 def sub_figure(spot: Spot) -> Reading | None:
-    """3. A sub-figure of the figure just before: "including 3 members", "nine of them"; its
+    """4. A sub-figure of the figure just before: "including 3 members", "nine of them"; its
     own verb wins ("two of them died overnight" is killed, not part of the wounded)."""
     text, rest = spot.text, spot.rest
     m = SUB_BEFORE.search_spans(text, spot.near, spot.start)
@@ -201,7 +222,7 @@ def _sub_window(rest: str, start: int) -> str:
 
 
 def passive_form(spot: Spot) -> Reading | None:
-    """4. A passive or noun form after the count: "55 troops were killed", "14 dead"; also
+    """6. A passive or noun form after the count: "55 troops were killed", "14 dead"; also
     after coordinated counts ("two women and three minors were killed"). A count followed by
     an active verb with an object did the killing ("Two bombers killed 12") and is no figure."""
     text, rest, end = spot.text, spot.rest, spot.end
@@ -218,10 +239,19 @@ def passive_form(spot: Spot) -> Reading | None:
         pos, later = later[0].end, later[1:]  # "two women and three minors": look past "three"
     if _agent(text, pos, window, m):
         return None
+    if _to_death(window, m) and not DEATH_VERB.search_spans(text, spot.near, spot.start):
+        return None  # "Two men shot Mr. Garcia to death": they did it
     outcome = outcome_of(window[m.start() : m.end()])
     if outcome is None:
         return None
     return Reading(outcome, spot.start, pos + m.end())
+
+
+def _to_death(window: str, verb: re.Match[str]) -> bool:
+    return (
+        window[verb.start() : verb.end()].lower() == "death"
+        and window[max(0, verb.start() - 3) : verb.start()].lower() == "to "
+    )
 
 
 def _window(text: str, pos: int, nxt: NumberMention | None) -> str:
@@ -235,10 +265,10 @@ def _agent(text: str, pos: int, window: str, verb: re.Match[str]) -> bool:
     """Whether the verb after a count is active, so the count did it: "Two female suicide
     bombers have killed at least 12", "Four gunmen killed six people"."""
     before = window[: verb.start()]
-    if BE_AUX.search_spans(before):
-        return False
-    if HAVE_AUX.search_spans(before):
-        return True
+    if BE_AUX.search_spans(before) or INTRANSITIVE.match(window, verb.start()):
+        return False  # "were killed"; "children who died"
+    if HAVE_AUX.search_spans(before) or RELATIVE.search_spans(before):
+        return True  # "have killed", "a group who organized and executed attacks"
     return OBJECT_NEXT.match_spans(text, pos + verb.end()) is not None
 
 
@@ -246,8 +276,8 @@ def long_subject(spot: Spot) -> Reading | None:
     """5. A long subject: "Seven civilians, including two children, were killed"; the counts
     in its apposition are part of this one."""
     m = LONG_SUBJECT.match_spans(spot.rest)
-    if m is None:
-        return None
+    if m is None or OBJECT_NEXT.match_spans(spot.text, spot.end + m.end()):
+        return None  # "Some gunmen, suspected cultists, killed 11 persons": they did it
     outcome = outcome_of(spot.rest[m.start(2) : m.end(2)])
     if outcome is None:
         return None
@@ -255,7 +285,7 @@ def long_subject(spot: Spot) -> Reading | None:
 
 
 def continuation(spot: Spot) -> Reading | None:
-    """6. "three civilians and two soldiers": the same outcome as the figure just before."""
+    """7. "three civilians and two soldiers": the same outcome as the figure just before."""
     if not spot.earlier:
         return None
     if not CONTINUE.search_spans(spot.text, max(0, spot.start - 30), spot.start):
@@ -266,10 +296,11 @@ def continuation(spot: Spot) -> Reading | None:
 
 FINDERS: tuple[Callable[[Spot], Reading | None], ...] = (
     toll_wording,
+    inverted,
     active_verb,
     sub_figure,
-    passive_form,
     long_subject,
+    passive_form,
     continuation,
 )
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 from agent.extractors.rules.vocabulary import KILLING
 from agent.patterns import Caseless, Prescan
-from agent.quantities import find_numbers
+from agent.quantities import QUALIFIER_WORDS
 
 # --- the verbs -------------------------------------------------------------------------------
 
-_KILLED = rf"killed|{KILLING}|executed|slain|martyred|found\s+dead"
+_KILLED = rf"killed|{KILLING}|executed|slain|martyred|found\s+dead|blown\s+up"
 _CAPTURED = r"captured|detained|arrested|apprehended|taken\s+into\s+custody|taken\s+prisoner"
 _ABDUCTED = r"abducted|kidnapped|taken\s+hostage"
 _INJURED = r"wounded|injured"
@@ -37,14 +37,13 @@ PARTICIPLES: tuple[tuple[str, str], ...] = (
     (_INJURED, "injured"),
 )
 _ANY_PARTICIPLE = "|".join(p for p, _ in PARTICIPLES)
-_FIRST_VERB = (  # "was kidnapped and killed", "was stabbed and then beheaded": the last verb
-    r"(?:(?:ambushed|attacked|abducted|kidnapped|seized|shot|stabbed|tortured|beaten|dragged|"
-    r"taken|engaged|robbed|raped|wounded|injured|captured|detained|arrested|hacked)\s+and\s+"
-    r"(?:then\s+|later\s+)?)?"
+# "was kidnapped and killed", "was shot in the head and killed": the last verb
+_FIRST_VERB = (
+    r"(?:\w+(?:ed|en|wn|ot)(?:\s+(?:in|on)\s+the\s+\w+)?,?\s+and\s+(?:then\s+|later\s+)?)?"
 )
 _ADVERB = (
-    r"(?:(?:reportedly|allegedly|also|later|then|subsequently|brutally|confirmed|feared|"
-    r"believed\s+to\s+have\s+been|said\s+to\s+have\s+been|\w+ly)\s+)?"
+    r"(?:(?:reportedly|allegedly|also|later|then|subsequently|brutally|confirmed|feared|found|"
+    r"believed\s+to\s+have\s+been|said\s+to\s+have\s+been|\w+ly)\s+){0,2}"
 )
 PASSIVE = Prescan(
     rf"\b(was|were|has\s+been|have\s+been|had\s+been)\s+{_ADVERB}{_FIRST_VERB}"
@@ -101,16 +100,22 @@ CUE = Caseless(
 # Where a noun phrase naming people ends.
 NP_END = re.compile(
     r"\s*(?:[,;:.()\[\]\"“”!?]|\s--|\s[—–-]\s|$)|\s+(?:in|on|at|near|during|while|when|after|"
-    r"before|as|from|with|by|inside|outside|who|whom|whose|which|that|because|for|to|into|behind|"
+    r"before|as|from|with|by|inside|outside|who|whom|whose|which|that|because|for|(?<!up\s)to|"
+    r"into|behind|died|dies|\d+|"
     r"since|last|yesterday|today|tonight|overnight|early|late|earlier|later|this|amid|"
     r"following|under|over|across|along|around|between|without|and\s+(?:then\s+)?\w+(?:ed|ing)"
     r"\b|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|was|were|is|are|had|has|"
     r"have|said|says)\b"
 )
-_COUNT_NEAR = Caseless(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|dozens?|several|scores|many|few|some|numerous|multiple|hundreds|"
-    r"thousands|tens|handful|number|group|couple)\b"
+# A phrase that opens with a count ("up to 40 residents", "several individuals") is read by the
+# number finders; "a 45-year-old journalist" is a person.
+COUNT_START = re.compile(
+    rf"\s*(?:(?:{QUALIFIER_WORDS})\s+)*(?:a\s+|the\s+|another\s+|some\s+)?(?:\d(?![\d,.]*-)|"
+    r"(?:one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"dozens?|several|scores|many|few|some|numerous|multiple|hundreds|thousands|tens|handful|"
+    r"number|group|couple|both)\b)",
+    re.IGNORECASE,
 )
 CONJUNCTION = re.compile(r"\s+(?:and|along\s+with|alongside|as\s+well\s+as|together\s+with)\s+")
 _DETERMINER = re.compile(r"^(?:(a|an|another)|(the)|(his|her|their|its))\s+", re.IGNORECASE)
@@ -123,7 +128,8 @@ _NOT_A_NAME = re.compile(
     r"April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|"
     r"Aug|Sep|Sept|Oct|Nov|Dec|The|A|An|He|She|They|It|This|That|These|Those|His|Her|Their|"
     r"Its|There|Police|Security|Afghan|Iraqi|Syrian|At|In|On|During|After|Before|When|While|"
-    r"With|For|From|By|Also|But|And|Of|To|As|Both|All|Some|Many|Several|Other|Others)\.?$"
+    r"With|For|From|By|Also|But|And|Of|To|As|Both|All|Some|Many|Several|Other|Others|"
+    r"Another)\.?$"
 )
 # A conjunct that opens with one of these is no noun phrase ("or injured civilians").
 _FUNCTION_WORD = re.compile(
@@ -133,7 +139,7 @@ _FUNCTION_WORD = re.compile(
 )
 # Heads that are no person: places, things, plans, animals; and perpetrators who blew up.
 _THING = re.compile(
-    r"^(?:towns?|villages?|city|cities|bases?|posts?|outposts?|positions?|hills?|areas?|"
+    r"^(?:assassinations?|killings?|deaths?|murders?|attacks?|bombings?|explosions?|towns?|villages?|city|cities|bases?|posts?|outposts?|positions?|hills?|areas?|"
     r"districts?|provinces?|regions?|roads?|bridges?|vehicles?|cars?|trucks?|tanks?|weapons?|"
     r"caches?|ammunition|explosives?|materials?|plans?|attacks?|operations?|buildings?|"
     r"compounds?|houses?|homes?|schools?|hospitals?|mosques?|churches?|territory|control|"
@@ -195,9 +201,9 @@ def victims(text: str) -> list[Victim]:
 # --- passives: the subject ---------------------------------------------------------------------
 
 _CLAUSE_WORDS = (
-    r"[;:()\[\]]|,|\s--\s|\s[—–-]\s|\b(?:that|when|after|as|while|said|says|say|confirmed|"
+    r"[;:\[\]]|,|\s--\s|\s[—–-]\s|\b(?:that|when|after|as|while|said|says|say|confirmed|"
     r"reported|reports|but|because|where|before|if|since|although|though|whereby|then|how|"
-    r"what|why|whether|which|whom"
+    r"what|why|whether|which|whom|was|were|is|are|has|have|had|been"
 )
 # Where the subject of a singular verb starts; a plural one may be "X and Y".
 _CLAUSE_START = re.compile(_CLAUSE_WORDS + r"|and)\b", re.IGNORECASE)
@@ -209,6 +215,7 @@ _CLAUSE_INSIDE = re.compile(
 # "The insurgent, known as Mahmood, was killed": the name is an apposition.
 _KNOWN_AS = re.compile(r"\b(?:known|identified|named)\s+as\s*$|\b(?:named|called)\s*$")
 _RELATIVE = re.compile(r"(?:,\s*)?\b(?:who|which|that)\s*$", re.IGNORECASE)
+_RELATIVE_INSIDE = re.compile(r"\s*\b(?:who|whose|which|whom)\b", re.IGNORECASE)
 _APPOSITION_CLOSE = re.compile(r"(?:,|\s--|\s[—–]|\))\s*$")
 
 
@@ -234,18 +241,18 @@ _SINGULAR_AUX = frozenset({"was", "is", "has been", "had been"})
 
 
 def _subject(text: str, aux_start: int, plural: bool) -> tuple[int, int] | None:
-    """Where the subject of a verb at `aux_start` is: the noun phrase right before it, or,
-    before an apposition or a relative pronoun, the one those describe."""
+    """Where the subject of a verb at `aux_start` is: the noun phrase right before it; before
+    an apposition or a relative pronoun, the one those describe ("X, a tribal elder, was
+    killed"; "a judge whose court handled drug cases was killed")."""
     end = aux_start
-    head = text[:end]
-    relative = _RELATIVE.search(head)
+    relative = _RELATIVE.search(text, max(0, end - 12), end)
     if relative is not None:  # "Alhaji Abubakar, who was killed"
         end = relative.start()
-    for _ in range(2):
+    starts = _PLURAL_CLAUSE_START if plural else _CLAUSE_START
+    for _ in range(3):
         head = text[:end].rstrip()
         close = _APPOSITION_CLOSE.search(head)
         chunk_end = close.start() if close is not None else len(head)
-        starts = _PLURAL_CLAUSE_START if plural else _CLAUSE_START
         opening = _last(starts.finditer(text, max(0, chunk_end - 120), chunk_end))
         start = opening.end() if opening is not None else max(0, chunk_end - 120)
         chunk = text[start:chunk_end]
@@ -253,9 +260,13 @@ def _subject(text: str, aux_start: int, plural: bool) -> tuple[int, int] | None:
         named = close is not None and _KNOWN_AS.search(text, max(0, start - 20), start)
         if chunk.strip() and _looks_like_people(chunk.strip()) and not named:
             return start + lead, chunk_end
-        if close is None or opening is None:
+        inside = _last(_RELATIVE_INSIDE.finditer(text, max(0, chunk_end - 160), chunk_end))
+        if inside is not None and close is None:
+            end = inside.start()  # the phrase a relative clause describes
+        elif close is not None and opening is not None:
+            end = opening.start()  # "X, 48, was killed": the phrase before the apposition
+        else:
             return None
-        end = opening.start()  # "X, 48, was killed": the phrase before the apposition
     return None
 
 
@@ -327,16 +338,18 @@ def _read_phrase(
     """The people a noun phrase names: each conjunct ("a judge and his son") is one person, a
     bare plural is "plural"; a phrase with a number is read by the number finders."""
     start, end = span
-    first = CONJUNCTION.search(text, start, end)
-    if _COUNT_NEAR.search(text, start, min(end, start + 25, first.start() if first else end)):
-        return []  # "Up to 40 residents died": read by the number finders
+    counted = False  # "80 leaders and facilitators": the plural after a count is its group
+    if COUNT_START.match(text, start, end):  # "Another 14 soldiers and a medic": past the count
+        after = CONJUNCTION.search(text, start, end)
+        if singular or after is None:
+            return []
+        start, counted = after.end(), True
     stop = NP_END.search(text, start, end)
     if stop is not None and stop.start() > start:
         end = stop.start()
     phrase = text[start:end]
     pieces = [(start, end)] if singular else _conjuncts(phrase, start)
     out: list[Victim] = []
-    counted = False  # "80 leaders and facilitators": the plural after a count is its group
     for p_start, p_end in pieces:
         victim = _classify(text, p_start, p_end, outcome, v_start, v_end, singular)
         if victim is None:
@@ -363,14 +376,13 @@ def _classify(
     """One conjunct as a victim; a Victim with an empty kind is a count (read elsewhere);
     None ends the phrase (it is no noun phrase of people)."""
     piece = text[start:end].strip()
-    if not piece or _NEGATIVE.match(piece) or len(piece.split()) > 9:
+    if not piece or _NEGATIVE.match(piece) or len(piece.split()) > (14 if " of " in piece else 9):
         return None
     if _CLAUSE_INSIDE.search(piece) or _FUNCTION_WORD.match(piece):
         return None
     lead = text.find(piece, start)
     start, end = lead, lead + len(piece)
-    numbers = find_numbers(piece)
-    if numbers and numbers[0].start < 25:
+    if COUNT_START.match(piece):
         return Victim(start, end, outcome, "", "", v_start, v_end)  # "two associates"
     det = _DETERMINER.match(piece)
     words = piece.split()

@@ -19,7 +19,7 @@ from agent.quantities import QUALIFIER_WORDS
 KILLING = (
     r"shot\s+dead|shot\s+and\s+killed|shot\s+to\s+death|gunned\s+down|murdered|assassinated|"
     r"beheaded|decapitated|lynched|massacred|slaughtered|hanged|strangled|burn(?:ed|t)\s+alive|"
-    r"(?:hacked|stabbed|beaten|bludgeoned|burned|burnt|tortured|stoned|clubbed)\s+to\s+death|"
+    r"(?:hacked|stabbed|beat|beaten|bludgeoned|burned|burnt|tortured|stoned|clubbed)\s+to\s+death|"
     r"fatally\s+(?:shot|stabbed|wounded|injured)"
 )
 # (pattern, outcome); the first matching row wins. Passive / noun forms, read after a number.
@@ -66,13 +66,10 @@ ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
     ),
 )
 _QUAL = rf"(?:(?:{QUALIFIER_WORDS})\s+)*"
-ACTIVE_RES = [
-    (Caseless(rf"\b(?:{p})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$"), o) for p, o in ACTIVE_VERBS
-]
+_OBJECT_LEAD = r"(?:the\s+|a\s+|an\s+)?(?:(?:family|group|total)\s+of\s+)?"  # "a family of four"
+ACTIVE_RES = [(Caseless(rf"\b(?:{p})\s+{_OBJECT_LEAD}{_QUAL}$"), o) for p, o in ACTIVE_VERBS]
 # Matches exactly where some row above does: one scan rules them all out.
-ANY_ACTIVE = Caseless(
-    rf"\b(?:{'|'.join(p for p, _ in ACTIVE_VERBS)})\s+(?:the\s+|a\s+|an\s+)?{_QUAL}$"
-)
+ANY_ACTIVE = Caseless(rf"\b(?:{'|'.join(p for p, _ in ACTIVE_VERBS)})\s+{_OBJECT_LEAD}{_QUAL}$")
 
 # Toll wordings: "the death toll rose to 27", "put the number of dead at 41".
 TOLL_CUES: tuple[tuple[str, str], ...] = (
@@ -92,8 +89,8 @@ SUB_BEFORE = Caseless(
 )
 # "nine of them", "two of the wounded": group 1 names the figure it is part of.
 SUB_AFTER = re.compile(
-    r"^\s+of\s+(?:them|whom|those|the\s+(?:\w+\s+)?(dead|killed|wounded|injured|victims|"
-    r"casualties|hostages|detainees|abductees))\b",
+    r"^\s+of\s+(?:them|whom|those|(?:the|their)\s+(?:\w+\s+)?(dead|killed|wounded|injured|"
+    r"victims|casualties|hostages|detainees|abductees))\b",
     re.IGNORECASE,
 )
 # The counts a long subject holds before its verb: "Seven civilians, including two children,
@@ -103,17 +100,29 @@ _ADVERBS = (
     r"allegedly|feared|believed\s+to\s+have\s+been|said\s+to\s+have\s+been|\w+ly)\s+){0,5}"
 )
 LONG_SUBJECT = Caseless(
-    r"^(?:[ \t]+[\w'’-]+){0,6}?[ \t]*(?:,|—|–|--|\()[ \t]*([^;:.()—–]{2,140}?)[ \t]*"
-    rf"(?:,|—|–|--|\))\s+{_ADVERBS}((?:{'|'.join(p for p, _ in OUTCOME_WORDS)}))\b"
+    r"^(?:[ \t]+[\w'’-]+){0,6}?[ \t]*(?:,|—|–|--|\(|[ \t]-[ \t])[ \t]*([^;:.()—–]{2,140}?)[ \t]*"
+    rf"(?:,|—|–|--|\)|[ \t]-[ \t])\s+{_ADVERBS}((?:{'|'.join(p for p, _ in OUTCOME_WORDS)}))\b"
 )
 # Between two coordinated counts: "two women and three minors", "Twenty herdsmen, 83 cows".
-COORDINATED = Caseless(rf"^(?:[ \t]+[\w'’-]+){{0,5}}?[ \t]*(?:,[ \t]*and|,|and)[ \t]+{_QUAL}$")
+COORDINATED = Caseless(rf"^(?:[ \t]+[\w'’-]+){{0,8}}?[ \t]*(?:,[ \t]*and|,|and)[ \t]+{_QUAL}$")
+# "hacked 5 people to death": the verb before the count; "Two men shot X to death": after it.
+DEATH_VERB = Caseless(
+    r"\b(?:hacked|stabbed|shot|beat|beaten|burned|burnt|stoned|tortured|bludgeoned|clubbed)\s+"
+    rf"{_QUAL}$"
+)
 # After the verb, an object: the count before it did the killing ("Two bombers killed 12").
 OBJECT_NEXT = Caseless(  # for match_spans(text, pos): anchored where it starts
     r"\s+(?:(?:at\s+least|more\s+than|about|some|nearly|up\s+to|as\s+many\s+as|over)\s+)?"
     r"(?:\d|(?:a|an|the|his|her|their|its|him|them|one|two|three|four|five|six|seven|eight|"
     r"nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?|scores|several|many|hundreds|"
     r"thousands)\b)"
+)
+RELATIVE = Caseless(r"\b(?:who|which|that)\b")
+# Outcome words that take no object: after them a count is never the one who did it.
+INTRANSITIVE = re.compile(
+    r"died|dead|perished|drowned|deaths?|casualties|fatalities|bodies|missing|hurt|injuries|"
+    r"wounds|lost\s+their\s+lives|killings",
+    re.IGNORECASE,
 )
 BE_AUX = Caseless(r"\b(?:were|was|are|is|been|be|being)\b")
 HAVE_AUX = Caseless(r"\b(?:have|has|had)\s+(?:\w+ly\s+)?$")
@@ -127,15 +136,19 @@ _MONTH = (
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 NOT_A_COUNT_AFTER = Caseless(  # for .match (anchored where it starts)
-    rf"(?:\s*(?:-|–)?\s*(?:{_MONTH})\b|[\s-]*(?:years?|year-old|hours?|minutes?|days?|weeks?|"
+    rf"(?:\s*(?:-|–)?\s*(?:{_MONTH})\b|[\s-]*(?:of\s+(?:the\s+)?)?(?:years?|year-old|hours?|minutes?|days?|weeks?|"
     r"months?|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|%|per\s*cent|percent|times|"
     r"airstrikes?|air\s+strikes|strikes|raids|attacks|villages?|towns?|houses|homes|buildings|"
-    r"vehicles|tanks|trucks|rockets|missiles|shells|drones|tents|families|households|"
-    r"displaced|people\s+displaced|rifles|weapons|guns|cartridges|rounds|pickups|"
+    r"vehicles|tanks|trucks|rockets|missiles|shells|drones|tents|families|family|households|"
+    r"displaced(?=\s*(?:[,.;]|$|by\b|from\b|in\b|since\b|as\b))|people\s+displaced|rifles|weapons|guns|cartridges|rounds|pickups|"
     r"(?:of\s+(?:its|their)\s+)?(?:gains|ground|positions|territory)|refugees|o'clock|a\.m|p\.m|am\b|pm\b|GMT|(?:st|nd|rd|th)\b|"
     r"(?:infantry|division|brigade|battalion|regiment)|more\s+(?:times|hours|days)|cows|cattle|"
     r"livestock|sheep|goats|camels|horses|donkeys|animals|pounds|kilograms|kg|tons|tonnes|"
-    r"operations|missions|patrols|incidents|occasions|cases)(?!\w))"
+    r"operations|missions|patrols|incidents|occasions|cases|explosions|blasts|bombings|clashes|"
+    r"ambushes|battles|suburbs?|neighbou?rhoods?|localities|communities|locations|sites|areas|"
+    r"districts|provinces|regions|cities|states|countries)(?!\w)"
+    r"(?!\s+(?:elders?|chiefs?|heads?|leaders?|residents|members|officials?|guards?|men|women|"
+    r"people|children|councillors?|volunteers|workers)\b))"
 )
 # (one \b in front of the alternatives, not one per alternative: the engine tests it once)
 NOT_A_COUNT_BEFORE = Caseless(
@@ -144,6 +157,39 @@ NOT_A_COUNT_BEFORE = Caseless(
     r"Route\s+|Highway\s+|units?\s+|no\s+|not\s+(?:a\s+)?(?:single\s+)?|for\s+|"
     r"in\s+|on\s+|since\s+|until\s+|by\s+|after\s+)|ranging\s+from\s+)$"
 )
+# Deeds of someone targeted or arrested, told as background: "responsible for the deaths of
+# 12", "behind the May 11 attack that killed one soldier". No figure is read in that clause.
+BACKGROUND = Caseless(
+    r"\b(?:responsible\s+for|involved\s+(?:in|with)|behind|accused\s+of|suspected\s+(?:of|in)|"
+    r"linked\s+to|known\s+for|blamed\s+for|wanted\s+for|masterminded|orchestrated|reprisal|"
+    r"retaliat\w*|revenge|aveng\w*|anniversary|commemorat\w*)\b"
+    r"[^,;]{0,60}?\b(?:attacks?|bombings?|killings?|deaths?|murders?|assassinations?|"
+    r"massacres?|ambush(?:es)?|abductions?|kidnappings?|explosions?|blasts?|strikes?)\b"
+    r"(?:[^,;]|,\s*(?:which|that|who|including)\b){0,140}$"
+)
+# "Also killed in the strike were more than a dozen insurgents": the verb before the count.
+INVERTED = Caseless(
+    r"\b(?:killed|wounded|injured|captured|detained|arrested|abducted|kidnapped)\s+(?:in|during|"
+    rf"by|on|at|near)\b[^.;]{{0,60}}?\s(?:were|was)\s+{_QUAL}$"
+)
+# A sentence about an earlier year is history: "Wardak was assassinated in September 2008".
+HISTORY = Caseless(
+    rf"\bin\s+(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTH})\s+)?(?:19|20)\d\d\b|\byears\s+ago\b|"
+    r"\b(?:19|20)\d\d\s+(?:slaying|killing|murder|attack|bombing|massacre|assassination)"
+)
+# A person "including" / "among them" is part of the figure before: "two insurgents, including
+# a weapons smuggler, were killed".
+PART_CUE = Caseless(r"\b(?:including|among\s+(?:them|whom)|such\s+as)\s+$")
+# A headline in title case ("Coalition Force Kills Taliban Facilitator") restates the story.
+TITLE_WORD = re.compile(r"\b[A-Z][\w'’-]{3,}")
+ANY_WORD = re.compile(r"\b[A-Za-z][\w'’-]{3,}")
+# A sentence that tells of someone beyond those already told: "A policeman was also killed".
+ADDITIVE = Caseless(
+    r"\b(?:also|another|other|additional|second|third|more|further|too|as\s+well|separate|"
+    r"separately|meanwhile|elsewhere)\b"
+)
+# "Several more insurgents were killed", "three other people": figures beside those told.
+ADDITIONAL = re.compile(r"^\s+(?:more|other|additional|further)\b", re.IGNORECASE)
 # "resulted in 14 insurgents killed": "in" before a count that is not a date or a place.
 RESULTED_IN = Caseless(r"\bresult(?:ed|ing|s)?\s+in\s+$")
 YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
@@ -152,12 +198,14 @@ NEGATED = re.compile(
     re.IGNORECASE,
 )
 
+# "killed this year" is a year-to-date total, but not in "the deadliest attack this year".
+THIS_YEAR = Caseless(r"\bthis\s+year\b")
+SUPERLATIVE = Caseless(r"\b(?:deadliest|worst|bloodiest|largest|biggest|highest)\b")
 # Cumulative totals: war-to-date, year-to-date, campaign totals.
 CUMULATIVE = Caseless(
     rf"\b(?:since\s+(?:the\s+(?:start|beginning|outbreak)|the\s+war|the\s+conflict|"
     rf"(?:early|late|mid-)?\s*(?:{_MONTH})\b|(?:19|20)\d\d|last\s+year|its|it)|"
-    r"this\s+year\b|to\s+date\b|in\s+total\b|cumulative\b|overall\s+toll\b|since\s+the\s+war)|"
-    r"so\s+far\s+this"
+    r"to\s+date\b|cumulative\b|overall\s+toll\b|since\s+the\s+war)|so\s+far\s+this"
 )
 
 # --- groups -------------------------------------------------------------------------------------
@@ -170,7 +218,8 @@ _GROUP_STOP = (
     r"between|to|for|went|go|remain\w*|lost|fled|sustained|paid|got|also|still"
 )
 GROUP_RE = Caseless(
-    rf"^\s*(?:of\s+)?(?!(?:{_GROUP_STOP})\b)((?:(?!(?:{_GROUP_STOP})\b)[\w'’()-]+[ \t]*){{1,6}})"
+    rf"^\s*(?:of\s+)?(?!(?:{_GROUP_STOP})\b)((?:(?!(?:{_GROUP_STOP})\b)(?:[a-z]\.(?:[a-z]\.)+|"
+    rf"[\w'’()-]+)[ \t]*){{1,6}})"
 )
 GROUP_JUNK = re.compile(
     r"^(?:of\s+)?(?:them|whom|others?|more|people|persons|dead|wounded|injured|the)$",
@@ -209,7 +258,9 @@ GROUP_LEAD = re.compile(r"^(?:other|more|further)\s+", re.IGNORECASE)
 
 RANGE_SEP = re.compile(r"\s*(?:to|and|or|-|–|—)\s*")
 AT_LEAST_TAIL = re.compile(r"\s+at\s+least\b|\s+or\s+more\b", re.IGNORECASE)
-WINDOW_END = re.compile(r"[;:]|\s—\s|,\s+(?:but|while|whereas)\b")
+WINDOW_END = re.compile(
+    r"[;:]|\s—\s|,\s+(?:but|while|whereas)\b|\s(?:said|says|told|according)\b", re.IGNORECASE
+)
 OF_THEM = re.compile(r"\s+of\s+them\b")
 TRAILING_CONJUNCTION = re.compile(r"(?:\s+(?:and|or|but))+$")
 QUAL_BEFORE = Caseless(rf"(?:\b(?:{QUALIFIER_WORDS})\s+)+$")
