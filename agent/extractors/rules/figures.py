@@ -15,6 +15,7 @@ from agent.extractors.rules.text import Sentence
 from agent.extractors.rules.vocabulary import (
     ADDITIONAL,
     ADDITIVE,
+    AGGREGATE,
     ANY_WORD,
     BACKGROUND,
     CUMULATIVE,
@@ -24,7 +25,9 @@ from agent.extractors.rules.vocabulary import (
     LAST_GROUP,
     OF_THEM,
     PART_CUE,
+    PERSON_WORD,
     SUPERLATIVE,
+    THING,
     THIS_YEAR,
     TITLE_WORD,
     TRAILING_CONJUNCTION,
@@ -51,6 +54,7 @@ class Figure:
     person: str = ""  # who a figure without a number word is ("taliban leader"), for restatements
     sentence: int = -1  # the index of its sentence in the article
     additional: bool = False  # "several more insurgents": beside the figures told, never one
+    aggregate: bool = False  # told across several operations: a roll-up of the details
 
     def to_draft(self) -> dict[str, Any]:
         return {
@@ -106,6 +110,9 @@ def sentence_figures(
         out.append(fig)
     out.extend(fig for _, fig in singles)
     out = [f for f in out if not (f.person and _inside_a_count(text, f, out))]
+    if out and AGGREGATE.search_spans(text):
+        for fig in out:
+            fig.aggregate = True
     if cumulative:
         for fig in out:
             fig.scope = "cumulative"
@@ -155,6 +162,16 @@ def people_figures(text: str, told: set[str], table: str) -> list[tuple[int, Fig
 
 
 _TOLD_BEFORE = frozenset({"pronoun", "definite", "their"})
+
+
+def _things(group: str) -> bool:
+    """A group of things, not people: a thing among its first words and no person."""
+    words = [w.strip("()[],") for w in group.split()[:4]]
+    return (
+        any(THING.match(w) for w in words)
+        and civilian_of(group) is None
+        and not any(PERSON_WORD.match(w) for w in words)
+    )
 
 
 def _inside_a_count(text: str, single: Figure, figures: list[Figure]) -> bool:
@@ -209,6 +226,8 @@ def figure_at(
         group = heads[-1].strip() if heads else None
     if group is None:
         group = "people"
+    elif _things(group):
+        return None  # "two five-gallon containers", "multiple mortar base plates"
     ev_end = reading.ev_end
     if ev_end == end:
         g = GROUP_RE.match_spans(rest)
@@ -267,9 +286,12 @@ def drop_summaries(figures: list[Figure]) -> list[Figure]:
         for f in figures
         if f.qualifier != "vague" and f.scope == "incident" and f.parent is None and not f.person
     ]
+    detailed = {f.outcome for f in figures if not f.aggregate and f.scope == "incident"}
     dropped: set[int] = set()
     for fig in figures:
-        if (
+        if fig.aggregate and fig.outcome in detailed:
+            dropped.add(id(fig))  # "more than 10 detained during four operations" + the four
+        elif (
             fig.qualifier == "vague"
             and fig.scope == "incident"
             and fig.parent is None

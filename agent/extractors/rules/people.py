@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from agent.extractors.rules.vocabulary import KILLING
+from agent.extractors.rules.vocabulary import KILLING, THING
 from agent.patterns import Caseless, Prescan
 from agent.quantities import QUALIFIER_WORDS
 
@@ -61,8 +61,8 @@ ACTIVE: tuple[tuple[Caseless, str], ...] = (
     ),
     (
         Caseless(
-            r"\b(?:captured|capturing|detained|detaining|arrested|arresting|apprehended|"
-            r"apprehending|took\s+into\s+custody)\s+"
+            r"\b(?:captured|capturing|capture|detained|detaining|detain|arrested|arresting|arrest|"
+            r"apprehended|apprehending|took\s+into\s+custody)\s+"
         ),
         "captured",
     ),
@@ -82,7 +82,7 @@ NOUNS: tuple[tuple[Caseless, str], ...] = (
         ),
         "killed",
     ),
-    (Caseless(r"\b(?:capture|arrest|detention)\s+of\s+"), "captured"),
+    (Caseless(r"\b(?:capture|arrest|detention|detainment)\s+of\s+"), "captured"),
     (Caseless(r"\b(?:abduction|kidnapping)\s+of\s+"), "abducted"),
 )
 ANOTHER = Caseless(rf"\banother\s+(?:was\s+|were\s+)?({_ANY_PARTICIPLE})\b")
@@ -110,7 +110,8 @@ NP_END = re.compile(
 # A phrase that opens with a count ("up to 40 residents", "several individuals") is read by the
 # number finders; "a 45-year-old journalist" is a person.
 COUNT_START = re.compile(
-    rf"\s*(?:(?:{QUALIFIER_WORDS})\s+)*(?:a\s+|the\s+|another\s+|some\s+)?(?:\d(?![\d,.]*-)|"
+    rf"\s*(?:(?:{QUALIFIER_WORDS})\s+)*(?:a\s+|the\s+|another\s+|some\s+|an\s+)?"
+    r"(?:(?:additional|other|further|more)\s+)?(?:\d(?![\d,.]*-)|"
     r"(?:one|two|three|"
     r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"dozens?|several|scores|many|few|some|numerous|multiple|hundreds|thousands|tens|handful|"
@@ -138,18 +139,6 @@ _FUNCTION_WORD = re.compile(
     re.IGNORECASE,
 )
 # Heads that are no person: places, things, plans, animals; and perpetrators who blew up.
-_THING = re.compile(
-    r"^(?:assassinations?|killings?|deaths?|murders?|attacks?|bombings?|explosions?|towns?|villages?|city|cities|bases?|posts?|outposts?|positions?|hills?|areas?|"
-    r"districts?|provinces?|regions?|roads?|bridges?|vehicles?|cars?|trucks?|tanks?|weapons?|"
-    r"caches?|ammunition|explosives?|materials?|plans?|attacks?|operations?|buildings?|"
-    r"compounds?|houses?|homes?|schools?|hospitals?|mosques?|churches?|territory|control|"
-    r"ships?|boats?|aircraft|drones?|planes?|helicopters?|equipment|cattle|cows?|livestock|"
-    r"animals?|goats?|sheep|camels?|documents?|phones?|money|drugs|opium|heroin|narcotics|"
-    r"bombs?|mines?|rockets?|missiles?|items?|supplies|airport|port|border|checkpoints?|"
-    r"crossings?|stronghold|headquarters|offices?|parts?|pounds|kilograms|bomber|bombers|"
-    r"one|ones|others?|it|them|themselves|himself|herself)$",
-    re.IGNORECASE,
-)
 _PERSON_PLURAL = re.compile(
     r"(?:insurgents|militants|fighters|suspects|associates|individuals|facilitators|men|"
     r"leaders|commanders|members|soldiers|troops|civilians|people|persons|villagers|"
@@ -295,8 +284,8 @@ _BE_BEFORE = Caseless(
 # "the detained leader" (an adjective), "an operation to arrest", "aimed at capturing",
 # "responsible for killing": no one suffered it here.
 _NOT_DONE = Caseless(
-    r"\b(?:the|a|an|his|her|their|its|to|at|for|of|on|about|newly|recently|wanted\s+to|"
-    r"attempt(?:ed|ing)?\s+to)\s+$"
+    r"\b(?:the|a|an|his|her|their|its|to|at|for|of|on|about|newly|recently|will|would|could|can|"
+    r"may|might|should|must|not|never)\s+$"
 )
 
 
@@ -387,11 +376,13 @@ def _classify(
     det = _DETERMINER.match(piece)
     words = piece.split()
     head = _head(piece)
-    if _THING.match(head):
+    if THING.match(head):
         return None
     plural = _PERSON_PLURAL.search(head) is not None and not singular
     if _PRONOUN.match(piece):
         return Victim(start, end, outcome, "pronoun", "", v_start, v_end)
+    if piece.lower() == "another":  # "killed a facilitator and captured another"
+        return Victim(start, end, outcome, "one", "", v_start, v_end)
     if det is not None:
         rest = piece[det.end() :]
         key = (_trailing_name(re.split(r"\s+of\s+", rest, maxsplit=1)[0]) or rest).lower()

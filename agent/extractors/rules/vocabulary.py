@@ -126,7 +126,14 @@ INTRANSITIVE = re.compile(
 )
 BE_AUX = Caseless(r"\b(?:were|was|are|is|been|be|being)\b")
 HAVE_AUX = Caseless(r"\b(?:have|has|had)\s+(?:\w+ly\s+)?$")
-CONTINUE = Caseless(rf"(?:,|\band)\s+{_QUAL}$")
+CONTINUE = Caseless(rf"(?:,|\band|\balong\s+with|\btogether\s+with|\bas\s+well\s+as)\s+{_QUAL}$")
+# A figure told across several operations or a day's reports is a roll-up of the ones told
+# after it: "detained more than 10 suspected insurgents during four operations".
+AGGREGATE = Caseless(
+    r"\b(?:during|in|across|throughout)\s+(?:(?:separate|several|multiple|numerous|two|three|"
+    r"four|five|six|a\s+series\s+of)\s+)+(?:\w+\s+){0,2}?operations\b|\bover\s+the\s+(?:past|last)\s+"
+    r"(?:24|48|twenty-four)\s+hours\b"
+)
 
 # --- not casualty figures ---------------------------------------------------------------------
 
@@ -254,6 +261,29 @@ NEXT_COUNT = re.compile(
 GROUP_TAIL = re.compile(r"\s+(?:and|or|of|the|other|more)$", re.IGNORECASE)
 GROUP_LEAD = re.compile(r"^(?:other|more|further)\s+", re.IGNORECASE)
 
+# Heads that are no person: places, things, plans, animals; and a bomber who blew himself up.
+THING = re.compile(
+    r"^(?:assassinations?|killings?|deaths?|murders?|attacks?|bombings?|explosions?|towns?|villages?|city|cities|bases?|posts?|outposts?|positions?|hills?|areas?|"
+    r"districts?|provinces?|regions?|roads?|bridges?|vehicles?|cars?|trucks?|tanks?|weapons?|"
+    r"caches?|ammunition|explosives?|materials?|plans?|attacks?|operations?|buildings?|"
+    r"compounds?|houses?|homes?|schools?|hospitals?|mosques?|churches?|territory|control|"
+    r"ships?|boats?|aircraft|drones?|planes?|helicopters?|equipment|cattle|cows?|livestock|"
+    r"animals?|goats?|sheep|camels?|documents?|phones?|money|drugs|opium|heroin|narcotics|"
+    r"bombs?|mines?|rockets?|missiles?|items?|supplies|airport|port|border|checkpoints?|"
+    r"crossings?|stronghold|headquarters|offices?|parts?|pounds|kilograms|bomber|bombers|"
+    r"one|ones|others?|it|them|themselves|himself|herself|grenades?|plates|containers|"
+    r"magazines|pistols|rifles|liters|litres|gallons|bags|barrels|boxes|motorcycles|computers|"
+    r"radios|components|devices|IEDs|cartridges|rounds|shells|kits|parts|tons|tonnes|kg)$",
+    re.IGNORECASE,
+)
+
+PERSON_WORD = re.compile(
+    r"(?:men|women|people|persons|herdsmen|individuals|suspects|associates|facilitators|"
+    r"leaders|staff|employees|pilgrims|inmates|prisoners|detainees|hostages|victims|adults|"
+    r"minors|youths?|elders|workers|officials|mourners|guests|passengers|worshippers)$",
+    re.IGNORECASE,
+)
+
 # --- the count and its evidence ---------------------------------------------------------------
 
 RANGE_SEP = re.compile(r"\s*(?:to|and|or|-|–|—)\s*")
@@ -270,7 +300,10 @@ FIGURE_CUE = Caseless(
     + "|".join(p for p, _ in OUTCOME_WORDS)
     + "|"
     + "|".join(p for p, _ in ACTIVE_VERBS)
-    + r"|toll|including|included|include|among|of\s+them|of\s+whom)\b"
+    + r"|toll|including|included|include|among|of\s+them|of\s+whom|arrest|capture|detention|"
+    r"detainment|murder|assassination|death|execution|beheading|slaying|abduction|kidnapping|"
+    r"lynching|shot|hacked|stabbed|beat|burned|burnt|stoned|tortured|bludgeoned|clubbed|died|"
+    r"dies|succumbed|another|detain|arrest|capture|kill)\b"
 )
 
 
