@@ -51,7 +51,7 @@ class RulesExtractor:
         name_reporters(figures, article.text)
         kept = number_figures(figures)
         grounder = Grounder(index, table=self.vague_table, lenient=True)
-        events = find_events(sents)
+        events = find_events(sents, {f.sentence for f in figures})
         causes = find_causes(sents, sources)
         drafts = [f.to_draft() for f in kept]
         link_events(drafts, events, article.text)
