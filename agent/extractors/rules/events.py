@@ -146,6 +146,11 @@ _REMOTE = frozenset(
 )
 
 
+# A change of territory is told when it happened; other kinds a sentence may mention in
+# passing ("during the fighting in May").
+_TERRITORY = frozenset({"government_regains_territory", "non_state_actor_overtakes_territory"})
+
+
 def untriggered(text: str) -> tuple[str, int] | None:
     """A report of violence without a trigger word: abduction, or an attack on civilians, or
     a clash when the dead are armed men only ("coalition forces killed two insurgents")."""
@@ -182,7 +187,12 @@ def find_events(sents: list[Sentence], with_figures: set[int]) -> list[dict[str,
             continue
         if i not in body and found[0] in types_seen:
             continue  # the headline tells the body's event
-        if events and i not in with_figures and location_of(text, found[1]) is None:
+        if (
+            events
+            and found[0] not in _TERRITORY
+            and i not in with_figures
+            and location_of(text, found[1]) is None
+        ):
             continue
         _add(events, seen, types_seen, found, sents[i])
     events.sort(key=lambda e: _position(sents, e["evidence"][0]))
