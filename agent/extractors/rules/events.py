@@ -65,19 +65,24 @@ EVENT_TRIGGERS: tuple[tuple[str, str], ...] = (
     (
         rf"massacre\w*|gunmen|assailants|stormed|raided|opened\s+fire\s+on\s+(?:civilians|"
         rf"residents|villagers|worshippers|a\s+(?:crowd|bus|market|party))|{KILLING}|"
-        r"executed|beheading|lynch\w*",
+        r"executed|beheading|beheads|lynch\w*|put\s+to\s+death",
         "attack",
     ),
     (
         r"ambush\w*|clash\w*|(?<!are\s)(?<!is\s)fighting|fought|battles?|gun\s*battle|"
         r"exchange\s+of\s+fire|"
-        r"offensive|assault|attacked|engaged|firefight|opened\s+fire|skirmish\w*",
+        r"offensive|assault|attacked|engaged|firefight|opened\s+fire|skirmish\w*|"
+        r"small-arms\s+fire|returned\s+fire",
         "armed_clash",
     ),
     (r"riot\w*", "violent_demonstration"),
     (r"mob\b", "mob_violence"),
     (r"protest\w*|demonstrat\w*|rall(?:y|ied)|sit-in", "peaceful_protest"),
-    (r"arrested|detained|apprehended|taken\s+into\s+custody", "arrests"),
+    (
+        r"arrested|detained|apprehended|taken\s+into\s+custody|arrest\s+of|capture\s+of|"
+        r"captured\s+(?:a|an)|(?:was|were)\s+captured",
+        "arrests",
+    ),
 )
 _TYPES = tuple(t for _, t in EVENT_TRIGGERS)
 _PRECEDENCE = {t: i for i, t in enumerate(_TYPES)}
@@ -101,8 +106,9 @@ _FORCE = Caseless(
 )
 # A sentence of violence without a trigger word: what was done, and to whom.
 _VIOLENCE = Caseless(
-    rf"\b(?:killed|killing|kills|died|dead|{KILLING}|executed|slain|wounded|injured|murder\w*|"
-    r"assassinat\w*|bodies|corpses)\b"
+    rf"\b(?:killed|killing|kills|kill|died|dead|{KILLING}|executed|slain|wounded|injured|"
+    r"murder\w*|assassinat\w*|bodies|body|corpses|shot|shooting|stabbing|hacking|bullets?|"
+    r"lost\s+their\s+lives|death\s+toll|casualties|attack)\b"
 )
 _ABDUCTED = Caseless(r"\b(?:abduct\w*|kidnap\w*)\b")
 # Background and prediction: not events. History is never one; a modal or a warning only
@@ -164,7 +170,9 @@ def untriggered(text: str) -> tuple[str, int] | None:
 
 
 def _not_an_event(text: str) -> bool:
-    if _HISTORY.search_spans(text):
+    """Background or prediction: history ("since 2011", "last year") unless the sentence
+    names the day it happened; a modal or a warning unless something happened."""
+    if _HISTORY.search_spans(text) and not DATE_TEXT.search(text):
         return True
     return _MODAL.search_spans(text) is not None and _HAPPENED.search_spans(text) is None
 
