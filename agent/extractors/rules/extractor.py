@@ -16,11 +16,10 @@ from agent.extractors.rules.events import find_events
 from agent.extractors.rules.figures import (
     Figure,
     link_events,
-    name_reporters,
     number_figures,
     sentence_figures,
 )
-from agent.extractors.rules.sources import sentence_sources
+from agent.extractors.rules.sources import in_full, sentence_sources
 from agent.extractors.rules.text import Sentence, sentences
 from agent.grounding import ArticleIndex, Grounder
 from agent.schema import DraftOutcome, ExtractionDraft, PromptInfo, Usage
@@ -45,10 +44,9 @@ class RulesExtractor:
         sents = sentences(article.text)
         figures = self.figures(sents)
         own = {f.sentence for f in figures} | {i for i, s in enumerate(sents) if has_signal(s.text)}
-        sources = sentence_sources(sents, own)
+        sources = in_full(sentence_sources(sents, own), article.text)
         for fig in figures:
             fig.reported_by = sources[fig.sentence]
-        name_reporters(figures, article.text)
         kept = number_figures(figures)
         grounder = Grounder(index, table=self.vague_table, lenient=True)
         events = find_events(sents, {f.sentence for f in figures})

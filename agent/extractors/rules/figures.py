@@ -10,7 +10,6 @@ from typing import Any
 
 from agent.extractors.rules.finders import Spot, count_span, not_a_count, read_outcome
 from agent.extractors.rules.people import victims
-from agent.extractors.rules.sources import acronyms, capitalised_names, full_name
 from agent.extractors.rules.text import Sentence
 from agent.extractors.rules.vocabulary import (
     ADDITIONAL,
@@ -248,21 +247,6 @@ def figure_at(
         additional=ADDITIONAL.match(rest) is not None,
     )
     return fig, end, reading.inner_end
-
-
-def name_reporters(figures: list[Figure], text: str) -> None:
-    """Each reporter named as the article names it in full ("Observatory" -> "Syrian
-    Observatory for Human Rights"); the article's names are read only when needed."""
-    names: dict[str, str] = {}
-    candidates: list[str] | None = None
-    spelled: dict[str, str] = {}
-    for fig in figures:
-        if fig.reported_by:
-            if fig.reported_by not in names:
-                if candidates is None:
-                    candidates, spelled = capitalised_names(text), acronyms(text)
-                names[fig.reported_by] = full_name(fig.reported_by, candidates, spelled)
-            fig.reported_by = names[fig.reported_by]
 
 
 def number_figures(figures: list[Figure]) -> list[Figure]:

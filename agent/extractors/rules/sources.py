@@ -145,6 +145,23 @@ def _resolve(found: str, named: Sequence[str]) -> str | None:
 
 # --- full names ------------------------------------------------------------------------------
 
+
+def in_full(sources: list[str | None], text: str) -> list[str | None]:
+    """Each source as the article names it in full; the article's names are read only when a
+    source needs them."""
+    names: dict[str, str] = {}
+    candidates: list[str] | None = None
+    spelled: dict[str, str] = {}
+    out: list[str | None] = []
+    for source in sources:
+        if source and source not in names:
+            if candidates is None:
+                candidates, spelled = capitalised_names(text), acronyms(text)
+            names[source] = full_name(source, candidates, spelled)
+        out.append(names[source] if source else None)
+    return out
+
+
 _NAME_WORDS = r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:for|of|and|the|on|in)[ \t]+)*[A-Z][\w'’-]*)+"
 _FULL_NAME = Prescan(r"\b(?!The\b)" + _NAME_WORDS, candidates=_NAME_WORDS)
 _ACRONYM = re.compile(
