@@ -57,10 +57,9 @@ _DENY_DOING = Caseless(
     r"being\s+behind|any\s+role\s+in|causing|launching|staging)\s+"
 )
 # A violent event and what it brought: "seven killed after a bomb exploded".
-_EVENT_SIGNAL = Caseless(r"\b(?:after|following|amid)\s+")
-_DAMAGED_IN = Caseless(
-    r"\b(?:destroyed|damaged|burned|burnt|flattened|razed|displaced|closed|cut|suspended|"
-    r"disrupted|halted)\s+(?:in|by)\s+"
+_EVENT_SIGNAL = Caseless(
+    r"\b(?:(after|following|amid)|(destroyed|damaged|burned|burnt|flattened|razed|displaced|"
+    r"closed|cut|suspended|disrupted|halted)\s+(?:in|by))\s+"
 )
 _CASUALTY = Caseless(
     r"\b(?:killed|died|dead|deaths?|wounded|injured|casualties|toll|missing|abducted|kidnapped|"
@@ -75,12 +74,6 @@ _VIOLENT = Caseless(
 _CONSEQUENCE = Caseless(
     r"\b(?:killed|died|dead|wounded|injured|destroyed|damaged|fled|displaced|closed|suspended|"
     r"evacuated|cut|burned|burnt|collapsed|halted|shut|lost|missing|forced)\b"
-)
-_ANY_SIGNAL = Caseless(
-    r"\b(?:"
-    + "|".join(p for p, _ in CAUSAL_SIGNALS)
-    + r"|blam\w+|accus\w+|den(?:y|ied|ies|ying)|after|following|amid|killed|died|wounded|"
-    r"injured|destroyed|damaged)\b"
 )
 # The signals a claimant states a link with (not the events that bring deaths).
 _STATED = Caseless(
@@ -142,7 +135,7 @@ def connectives(text: str) -> list[Link]:
     """ "X led to Y", "Y due to X", "Y was caused by X", "As a result, Y"."""
     out: list[Link] = []
     for pattern, direction in _SIGNAL_RES:
-        m = pattern.search(text)
+        m = pattern.search_spans(text)
         if m is None:
             continue
         if direction == "forward_prefix":
@@ -184,21 +177,20 @@ def denied_doing(text: str) -> list[Link]:
 
 
 def violent_events(text: str) -> list[Link]:
-    """ "Seven were killed after a bomb exploded", "killed in an airstrike": the violent event
-    is the cause of the deaths or damage told before it."""
+    """ "Hundreds fled after the shelling", "houses destroyed in the strike": a violent event
+    is the cause of the damage, flight or closure told before it (deaths in an event are
+    told by the figure's link to its event)."""
     out: list[Link] = []
-    for pattern, keep in ((_EVENT_SIGNAL, False), (_DAMAGED_IN, True)):
-        for m in pattern.finditer_spans(text):
-            end = _clause_after(text, m.end())
-            cause = text[m.end() : end]
-            start = _clause_before(text, m.start())
-            effect = text[start : m.end() if keep else m.start()]
-            if not _VIOLENT.search_spans(cause) or not _CONSEQUENCE.search_spans(effect):
-                continue
-            if _CASUALTY.search_spans(effect):
-                continue  # deaths in an event: the figure's link to its event says it
-            effect = effect[: -len(" in ")] if keep else effect
-            out.append(Link(_phrase(cause), _phrase(effect), start, end, m.end()))
+    for m in _EVENT_SIGNAL.finditer_spans(text):
+        end = _clause_after(text, m.end())
+        cause = text[m.end() : end]
+        start = _clause_before(text, m.start())
+        effect = text[start : m.end(2) if m.lastindex == 2 else m.start()]  # "destroyed in X"
+        if not _VIOLENT.search_spans(cause) or not _CONSEQUENCE.search_spans(effect):
+            continue
+        if _CASUALTY.search_spans(effect):
+            continue
+        out.append(Link(_phrase(cause), _phrase(effect), start, end, m.end()))
     return out
 
 
@@ -210,16 +202,18 @@ READERS: tuple[Callable[[str], list[Link]], ...] = (
 )
 
 
-def find_causes(sents: list[Sentence], sources: list[str | None]) -> list[dict[str, Any]]:
-    """The stated causes of an article; `sources` holds each sentence's source."""
+def find_causes(
+    sents: list[Sentence], sources: list[str | None], stated: list[bool]
+) -> list[dict[str, Any]]:
+    """The stated causes of an article; `sources` holds each sentence's source, `stated`
+    whether it holds a signal a claimant states a link with (`has_signal`)."""
     causes: list[dict[str, Any]] = []
     quotes: set[str] = set()
-    for sentence, source in zip(sents, sources, strict=True):
+    for sentence, source, says in zip(sents, sources, stated, strict=True):
         text = sentence.text
-        if not _ANY_SIGNAL.search_spans(text):
-            continue
+        readers = [*(READERS[:3] if says else ()), READERS[3]]
         taken: list[tuple[int, int]] = []
-        for link in (link for read in READERS for link in read(text)):
+        for link in (link for read in readers for link in read(text)):
             quote = text[link.start : link.end].strip(" ,.;:")
             if not link.cause or not link.effect or len(quote) < 12 or quote in quotes:
                 continue

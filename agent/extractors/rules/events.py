@@ -87,7 +87,7 @@ EVENT_TRIGGERS: tuple[tuple[str, str], ...] = (
 _TYPES = tuple(t for _, t in EVENT_TRIGGERS)
 _PRECEDENCE = {t: i for i, t in enumerate(_TYPES)}
 # One scan: group i + 1 is row i. Lowercase ASCII text is scanned case-sensitively (fast).
-_TRIGGERS = Caseless("|".join(rf"\b({p})\b" for p, _ in EVENT_TRIGGERS))
+_TRIGGERS = Caseless(r"\b(?:" + "|".join(f"({p})" for p, _ in EVENT_TRIGGERS) + r")\b")
 # A ground battle the air strike or shelling belongs to (not "attacked", which strikes are).
 _BATTLE = Caseless(
     r"\b(?:clash\w*|fighting|fought|battles?|gun\s*battle|firefight|exchange\s+of\s+fire|"

@@ -43,14 +43,15 @@ class RulesExtractor:
         index = index or ArticleIndex(article.text)
         sents = sentences(article.text)
         figures = self.figures(sents)
-        own = {f.sentence for f in figures} | {i for i, s in enumerate(sents) if has_signal(s.text)}
+        stated = [has_signal(s.text) for s in sents]
+        own = {f.sentence for f in figures} | {i for i, says in enumerate(stated) if says}
         sources = in_full(sentence_sources(sents, own), article.text)
         for fig in figures:
             fig.reported_by = sources[fig.sentence]
         kept = number_figures(figures)
         grounder = Grounder(index, table=self.vague_table, lenient=True)
         events = find_events(sents, {f.sentence for f in figures})
-        causes = find_causes(sents, sources)
+        causes = find_causes(sents, sources, stated)
         drafts = [f.to_draft() for f in kept]
         link_events(drafts, events, article.text)
         draft = ExtractionDraft.model_validate(

@@ -14,20 +14,17 @@ from agent.extractors.rules.text import Sentence
 from agent.extractors.rules.vocabulary import (
     ADDITIONAL,
     ADDITIVE,
-    AGGREGATE,
     ANY_WORD,
     BACKGROUND,
-    CUMULATIVE,
     FIGURE_CUE,
     GROUP_RE,
-    HISTORY,
     LAST_GROUP,
     OF_THEM,
     PART_CUE,
     PERSON_WORD,
+    SENTENCE_SCOPE,
     SUPERLATIVE,
     THING,
-    THIS_YEAR,
     TITLE_WORD,
     TRAILING_CONJUNCTION,
     civilian_of,
@@ -81,11 +78,6 @@ def sentence_figures(
     out: list[Figure] = []
     if not FIGURE_CUE.search_spans(text):
         return out
-    cumulative = CUMULATIVE.search_spans(text) is not None or (
-        THIS_YEAR.search_spans(text) is not None and not SUPERLATIVE.search_spans(text)
-    )
-    if not cumulative and HISTORY.search_spans(text):
-        return out  # "in September 2008": history, not the story's toll
     singles = [] if _title_case(text) else people_figures(text, told or set(), table)
     mentions = find_numbers(text, table)
     skip_until = -1
@@ -108,8 +100,14 @@ def sentence_figures(
             subject = (inner_end, fig)
         out.append(fig)
     out.extend(fig for _, fig in singles)
+    if not out:
+        return out
+    scope = {m.lastindex for m in SENTENCE_SCOPE.finditer_spans(text)}
+    cumulative = 1 in scope or (2 in scope and not SUPERLATIVE.search_spans(text))
+    if not cumulative and 3 in scope:
+        return []  # "in September 2008": history, not the story's toll
     out = [f for f in out if not (f.person and _inside_a_count(text, f, out))]
-    if out and AGGREGATE.search_spans(text):
+    if 4 in scope:
         for fig in out:
             fig.aggregate = True
     if cumulative:
@@ -124,10 +122,15 @@ def people_figures(text: str, told: set[str], table: str) -> list[tuple[int, Fig
     someone named with "the", "his" or a pronoun only when no earlier sentence gave a figure
     of that outcome."""
     out: list[tuple[int, Figure]] = []
-    again = ADDITIVE.search_spans(text) is None  # no "also", "another", "second": told before
+    again: bool | None = None  # no "also", "another", "second": told before; read when needed
     for victim in victims(text):
-        if not victim.kind or (victim.outcome in told and (victim.kind in _TOLD_BEFORE or again)):
+        if not victim.kind:
             continue
+        if victim.outcome in told:
+            if again is None:
+                again = ADDITIVE.search_spans(text) is None
+            if victim.kind in _TOLD_BEFORE or again:
+                continue
         first = min(victim.start, victim.verb_start)
         if BACKGROUND.search_spans(text, max(0, first - 140), first):
             continue  # "responsible for the assassination of a governor"

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agent.extractors.rules.vocabulary import KILLING, THING
-from agent.patterns import Caseless, Prescan
+from agent.patterns import Caseless
 from agent.quantities import QUALIFIER_WORDS
 
 # --- the verbs -------------------------------------------------------------------------------
@@ -45,45 +45,38 @@ _ADVERB = (
     r"(?:(?:reportedly|allegedly|also|later|then|subsequently|brutally|confirmed|feared|found|"
     r"believed\s+to\s+have\s+been|said\s+to\s+have\s+been|\w+ly)\s+){0,2}"
 )
-PASSIVE = Prescan(
+PASSIVE = Caseless(
     rf"\b(was|were|has\s+been|have\s+been|had\s+been)\s+{_ADVERB}{_FIRST_VERB}"
-    rf"({_ANY_PARTICIPLE}|died)\b",
-    flags=re.IGNORECASE,
+    rf"({_ANY_PARTICIPLE}|died)\b"
 )
-DIED = Prescan(r"\b(?:has\s+|had\s+)?(died|dies|perished|succumbed)\b", flags=re.IGNORECASE)
-ACTIVE: tuple[tuple[Caseless, str], ...] = (
+DIED = Caseless(r"\b(?:has\s+|had\s+)?(died|dies|perished|succumbed)\b")
+# (pattern, outcome): nouns of killing or capture before their object ("the murder of"),
+# then active verbs ("killed", "detained"); one scan reads them all, nouns first.
+NOUNS: tuple[tuple[str, str], ...] = (
+    (r"(?:killing|murder|assassination|death|execution|beheading|slaying|lynching)\s+of", "killed"),
+    (r"(?:capture|arrest|detention|detainment)\s+of", "captured"),
+    (r"(?:abduction|kidnapping)\s+of", "abducted"),
+)
+ACTIVE: tuple[tuple[str, str], ...] = (
     (
-        Caseless(
-            rf"\b(?:killed|killing|kills|{KILLING}|shooting\s+dead|gunning\s+down|executed|"
-            r"executing|beheading|beheads|murdering|assassinating|lynching|slaughtering)\s+"
-        ),
+        rf"killed|killing|kills|{KILLING}|shooting\s+dead|gunning\s+down|executed|executing|"
+        r"beheading|beheads|murdering|assassinating|lynching|slaughtering",
         "killed",
     ),
     (
-        Caseless(
-            r"\b(?:captured|capturing|capture|detained|detaining|detain|arrested|arresting|arrest|"
-            r"apprehended|apprehending|took\s+into\s+custody)\s+"
-        ),
+        r"captured|capturing|capture|detained|detaining|detain|arrested|arresting|arrest|"
+        r"apprehended|apprehending|took\s+into\s+custody",
         "captured",
     ),
-    (Caseless(r"\b(?:abducted|abducting|kidnapped|kidnapping)\s+"), "abducted"),
-    (Caseless(r"\b(?:wounded|wounding|injured|injuring)\s+"), "injured"),
+    (r"abducted|abducting|kidnapped|kidnapping", "abducted"),
+    (r"wounded|wounding|injured|injuring", "injured"),
 )
+_OBJECT_ROWS = (*NOUNS, *ACTIVE)  # group i + 1 is row i
+OBJECT_VERB = Caseless(r"\b(?:" + "|".join(f"({p})" for p, _ in _OBJECT_ROWS) + r")\s+")
 # "shot him dead", "hacked an elderly Hindu priest to death"
 AROUND = Caseless(
     r"\b(?:shot|hacked|stabbed|beat|beaten|burned|burnt|stoned|tortured|bludgeoned|clubbed)"
     r"\s+((?:[\w'’.-]+\s+){1,6}?)(?:to\s+death|dead|alive)\b"
-)
-NOUNS: tuple[tuple[Caseless, str], ...] = (
-    (
-        Caseless(
-            r"\b(?:killing|murder|assassination|death|execution|beheading|slaying|lynching)\s+"
-            r"of\s+"
-        ),
-        "killed",
-    ),
-    (Caseless(r"\b(?:capture|arrest|detention|detainment)\s+of\s+"), "captured"),
-    (Caseless(r"\b(?:abduction|kidnapping)\s+of\s+"), "abducted"),
 )
 ANOTHER = Caseless(rf"\banother\s+(?:was\s+|were\s+)?({_ANY_PARTICIPLE})\b")
 # A sentence without any of these words names no victim; one scan skips it.
@@ -176,9 +169,11 @@ def victims(text: str) -> list[Victim]:
     """Every person the casualty verbs of a sentence name without a number, in order."""
     if not CUE.search_spans(text):
         return []
+    lower = text.lower()
     found: list[Victim] = []
-    found += _passive_subjects(text)
-    found += _objects(text)
+    if any(w in lower for w in (" was ", " were ", " been ", "died", "dies", "perish", "succumb")):
+        found += _passive_subjects(text)  # (a word test first: most sentences have none)
+    found += _objects(text, lower)
     found.sort(key=lambda v: v.start)
     out: list[Victim] = []
     for victim in found:  # one reading per span: the first wins
@@ -289,23 +284,29 @@ _NOT_DONE = Caseless(
 )
 
 
-def _objects(text: str) -> list[Victim]:
+def _objects(text: str, lower: str) -> list[Victim]:
     out: list[Victim] = []
-    for rows in (ACTIVE, NOUNS):
-        for pattern, outcome in rows:
-            for m in pattern.finditer_spans(text):
-                near = max(0, m.start() - 40)
-                if rows is ACTIVE and (
-                    _BE_BEFORE.search_spans(text, near, m.start())  # "was killed Thursday"
-                    or _NOT_DONE.search_spans(text, near, m.start())
-                ):
-                    continue
-                span = _phrase_at(text, m.end())
-                if span is not None:
-                    out += _read_phrase(text, span, outcome, m.start(), m.end(), False)
-    for m in AROUND.finditer_spans(text):
+    for m in OBJECT_VERB.finditer_spans(text):
+        row = (m.lastindex or 1) - 1
+        outcome = _OBJECT_ROWS[row][1]
+        near = max(0, m.start() - 40)
+        if row >= len(NOUNS) and (
+            _BE_BEFORE.search_spans(text, near, m.start())  # "was killed Thursday"
+            or _NOT_DONE.search_spans(text, near, m.start())
+        ):
+            continue
+        span = _phrase_at(text, m.end())
+        if span is not None:
+            out += _read_phrase(text, span, outcome, m.start(), m.end(), False)
+    arounds = (
+        AROUND.finditer_spans(text)
+        if ("death" in lower or "dead" in lower or "alive" in lower)
+        else ()
+    )
+    for m in arounds:
         out += _read_phrase(text, (m.start(1), m.end(1)), "killed", m.start(), m.end(), False)
-    for m in ANOTHER.finditer_spans(text):  # "a teacher was killed and another wounded"
+    others = ANOTHER.finditer_spans(text) if "another" in lower else ()
+    for m in others:  # "a teacher was killed and another wounded"
         fate = _outcome_of(text[m.start(1) : m.end(1)])
         if fate is not None:
             out.append(Victim(m.start(), m.start() + 7, fate, "one", "", m.start(), m.end()))

@@ -151,12 +151,14 @@ def in_full(sources: list[str | None], text: str) -> list[str | None]:
     source needs them."""
     names: dict[str, str] = {}
     candidates: list[str] | None = None
-    spelled: dict[str, str] = {}
+    spelled: dict[str, str] | None = None
     out: list[str | None] = []
     for source in sources:
         if source and source not in names:
+            if spelled is None and source.isupper():
+                spelled = acronyms(text)
             if candidates is None:
-                candidates, spelled = capitalised_names(text), acronyms(text)
+                candidates = capitalised_names(text)
             names[source] = full_name(source, candidates, spelled)
         out.append(names[source] if source else None)
     return out

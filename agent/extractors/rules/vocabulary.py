@@ -338,3 +338,10 @@ def civilian_of(group: str) -> bool | None:
     if COMBATANT.search(group):
         return False
     return None
+
+
+# The cues above that concern a whole sentence, read in one scan: group 1 cumulative, 2 "this
+# year", 3 history, 4 a roll-up of several operations.
+SENTENCE_SCOPE = Caseless(
+    "|".join(f"({p.pattern})" for p in (CUMULATIVE, THIS_YEAR, HISTORY, AGGREGATE))
+)
