@@ -27,6 +27,7 @@ from agent.extractors.rules.vocabulary import (
     ANY_ACTIVE,
     ANY_OUTCOME,
     ANY_TOLL,
+    APPOSED_ONE,
     AT_LEAST_TAIL,
     BACKGROUND,
     BE_AUX,
@@ -132,6 +133,8 @@ def not_a_count(text: str, mention: NumberMention) -> bool:
         return True
     if NEGATED.search(before[-20:] + token):  # "no one", "none were"
         return True
+    if APPOSED_ONE.search(before[-3:] + token + text[mention.end : mention.end + 4]):
+        return True  # "Hemat, one of the Haqqani leaders": the person named before
     if BACKGROUND.search_spans(text, max(0, mention.start - 140), mention.start):
         return True  # "responsible for the deaths of 12"
     return (  # "many of them were civilians" counts no one; "killing several of them" does

@@ -116,6 +116,8 @@ _DETERMINER = re.compile(r"^(?:(a|an|another)|(the)|(his|her|their|its))\s+", re
 _PRONOUN = re.compile(r"^(?:him|her|he|she)$", re.IGNORECASE)
 _NEGATIVE = re.compile(r"^(?:no|none|nobody|neither|nor|not|any|every|each|all)\b", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
+# A lowercase plural noun ("planners", "occupants"): a definite plural refers back.
+_PLURAL_NOUN = re.compile(r"^[a-z][a-z-]*[^su]s$")
 _AL_NAME = re.compile(r"(?:al|el|ul|bin|ibn)-[A-Z]")
 _NOT_A_NAME = re.compile(
     r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
@@ -389,7 +391,7 @@ def _classify(
         key = (_trailing_name(re.split(r"\s+of\s+", rest, maxsplit=1)[0]) or rest).lower()
         if det.group(1):  # a / an / another
             return Victim(start, end, outcome, "one", key, v_start, v_end)
-        if plural and det.group(2):
+        if det.group(2) and (plural or _PLURAL_NOUN.match(head)):
             return Victim(start, end, outcome, "", "", v_start, v_end)  # "the insurgents"
         kind = "their" if plural else "definite"  # "his associates", "the district governor"
         return Victim(start, end, outcome, kind, key, v_start, v_end)

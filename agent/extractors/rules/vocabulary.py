@@ -197,6 +197,8 @@ ADDITIVE = Caseless(
 )
 # "Several more insurgents were killed", "three other people": figures beside those told.
 ADDITIONAL = re.compile(r"^\s+(?:more|other|additional|further)\b", re.IGNORECASE)
+# "Hemat, one of the Haqqani leaders": an apposition of someone named, no count.
+APPOSED_ONE = re.compile(r",\s*one\s+of\b", re.IGNORECASE)
 # "resulted in 14 insurgents killed": "in" before a count that is not a date or a place.
 RESULTED_IN = Caseless(r"\bresult(?:ed|ing|s)?\s+in\s+$")
 YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
@@ -270,7 +272,7 @@ THING = re.compile(
     r"ships?|boats?|aircraft|drones?|planes?|helicopters?|equipment|cattle|cows?|livestock|"
     r"animals?|goats?|sheep|camels?|documents?|phones?|money|drugs|opium|heroin|narcotics|"
     r"bombs?|mines?|rockets?|missiles?|items?|supplies|airport|port|border|checkpoints?|"
-    r"crossings?|stronghold|headquarters|offices?|parts?|pounds|kilograms|bomber|bombers|"
+    r"crossings?|stronghold|headquarters|offices?|parts?|pounds|kilograms|"
     r"one|ones|others?|it|them|themselves|himself|herself|grenades?|plates|containers|"
     r"magazines|pistols|rifles|liters|litres|gallons|bags|barrels|boxes|motorcycles|computers|"
     r"radios|components|devices|IEDs|cartridges|rounds|shells|kits|parts|tons|tonnes|kg)$",
