@@ -18,6 +18,7 @@ from agent.extractors.rules.vocabulary import (
     BACKGROUND,
     FIGURE_CUE,
     GROUP_RE,
+    HISTORY,
     LAST_GROUP,
     OF_THEM,
     PART_CUE,
@@ -104,8 +105,8 @@ def sentence_figures(
         return out
     scope = {m.lastindex for m in SENTENCE_SCOPE.finditer_spans(text)}
     cumulative = 1 in scope or (2 in scope and not SUPERLATIVE.search_spans(text))
-    if not cumulative and 3 in scope:
-        return []  # "in September 2008": history, not the story's toll
+    if not cumulative and 3 in scope:  # "in September 2008": history, not the story's toll
+        out = [f for f in out if not _in_a_past_clause(text, f)]
     out = [f for f in out if not (f.person and _inside_a_count(text, f, out))]
     if 4 in scope:
         for fig in out:
@@ -174,6 +175,21 @@ def _things(group: str) -> bool:
         and civilian_of(group) is None
         and not any(PERSON_WORD.match(w) for w in words)
     )
+
+
+def _in_a_past_clause(text: str, fig: Figure) -> bool:
+    """Whether a figure's clause dates it to an earlier year ("Wardak was assassinated ... in
+    September 2008"); a clause of its own ("..., signed in 2018, gunmen shot dead two") does
+    not."""
+    at = text.find(fig.evidence)
+    for m in HISTORY.finditer_spans(text):
+        lo, hi = min(at, m.start()), max(at + len(fig.evidence), m.end())
+        if not _CLAUSE_MARK.search(text, lo, hi) or lo <= m.start() < at + len(fig.evidence):
+            return True
+    return False
+
+
+_CLAUSE_MARK = re.compile(r"[,;:]")
 
 
 def _inside_a_count(text: str, single: Figure, figures: list[Figure]) -> bool:
@@ -308,6 +324,8 @@ def dedupe(figures: list[Figure]) -> list[Figure]:
         if high == fig.low and (fig.outcome, fig.low, fig.scope, fig.parent is not None) in lows:
             high = None  # "55 killed" in the headline restates "at least 55" in the body
         low: int | str | None = fig.person or fig.low  # a person named twice is one figure
+        if fig.parent is not None:  # parts of one list: "7 children ... 7 members of the SDF"
+            low = f"{fig.low}:{fig.group.split()[-1].lower().removesuffix('s')}"
         if fig.additional:  # "several more": never the figure told before, but itself restated
             low = f"{fig.low}:more:{fig.group}"
         key = (fig.outcome, low, high, fig.scope, fig.parent is not None)

@@ -220,8 +220,8 @@ def sub_figure(spot: Spot) -> Reading | None:
 
 
 def _sub_window(rest: str, start: int) -> str:
-    """The words after "of them" that may name what happened to them."""
-    return WINDOW_END.split(rest[start : start + 40])[0]
+    """The words after "of them" that may name what happened to them, to the clause's end."""
+    return WINDOW_END.split(rest[start : start + 40])[0].split(",")[0]
 
 
 def passive_form(spot: Spot) -> Reading | None:

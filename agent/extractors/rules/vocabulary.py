@@ -24,7 +24,7 @@ KILLING = (
 )
 # (pattern, outcome); the first matching row wins. Passive / noun forms, read after a number.
 OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
-    (r"killed\s+or\s+(?:wounded|injured)|casualties|were\s+hit", "killed_or_injured"),
+    (r"killed\s+or\s+(?:wounded|injured)|casualties|were\s+hit|losses", "killed_or_injured"),
     (
         rf"killed|dead|died|deaths?|fatalities|slain|lost\s+their\s+lives|executed|martyred|"
         rf"neutrali[sz]ed|eliminated|bodies|killings|{KILLING}|paid\s+the\s+supreme\s+price|"
@@ -32,7 +32,7 @@ OUTCOME_WORDS: tuple[tuple[str, str], ...] = (
         "killed",
     ),
     (r"wounded|injured|hurt|injuries|wounds", "injured"),
-    (r"abducted|kidnapped|taken\s+hostage", "abducted"),
+    (r"abducted|kidnapped|taken\s+hostage|taken(?=\s*[,.;]|\s+(?:away|from)\b)", "abducted"),
     (
         r"captured|detained|arrested|taken\s+prisoner|apprehended|surrendered|taken\s+captive|"
         r"taken\s+into\s+custody",
@@ -58,15 +58,20 @@ ACTIVE_VERBS: tuple[tuple[str, str], ...] = (
         "killed",
     ),
     (r"wounded|wounding|injured|injuring|wounds|injures", "injured"),
-    (r"abducted|abducting|kidnapped|kidnapping|took\s+hostage", "abducted"),
+    (
+        r"abducted|abducting|abduct|kidnapped|kidnapping|kidnap|took\s+hostage|"
+        r"(?:abductions?|kidnappings?)\s+of",
+        "abducted",
+    ),
     (
         r"captured|capturing|detained|detaining|arrested|arresting|apprehended|apprehending|"
-        r"took\s+prisoner|took\s+into\s+custody",
+        r"took\s+prisoner|took\s+into\s+custody|(?:arrests?|detention|capture)\s+of",
         "captured",
     ),
 )
 _QUAL = rf"(?:(?:{QUALIFIER_WORDS})\s+)*"
-_OBJECT_LEAD = r"(?:the\s+|a\s+|an\s+)?(?:(?:family|group|total)\s+of\s+)?"  # "a family of four"
+# "killed a family of four", "the kidnapping of two soldiers"
+_OBJECT_LEAD = r"(?:of\s+)?(?:the\s+|a\s+|an\s+)?(?:(?:family|group|total)\s+of\s+)?"
 ACTIVE_RES = [(Caseless(rf"\b(?:{p})\s+{_OBJECT_LEAD}{_QUAL}$"), o) for p, o in ACTIVE_VERBS]
 # Matches exactly where some row above does: one scan rules them all out.
 ANY_ACTIVE = Caseless(rf"\b(?:{'|'.join(p for p, _ in ACTIVE_VERBS)})\s+{_OBJECT_LEAD}{_QUAL}$")
@@ -76,6 +81,8 @@ TOLL_CUES: tuple[tuple[str, str], ...] = (
     (r"death\s+toll|number\s+of\s+(?:people\s+)?(?:dead|killed|deaths|fatalities)|toll", "killed"),
     (r"number\s+of\s+(?:people\s+)?(?:injured|wounded)", "injured"),
     (r"number\s+of\s+(?:people\s+)?missing", "missing"),
+    (r"number\s+of\s+(?:people\s+|those\s+)?(?:detained|arrested|captured)", "captured"),
+    (r"losses", "killed_or_injured"),
 )
 _TOLL_TAIL = rf"\b[^.;]{{0,60}}?\b(?:at|to|reached|was|is|stood\s+at|of)\s+{_QUAL}$"
 TOLL_RES = [(Caseless(rf"\b(?:{p}){_TOLL_TAIL}"), o) for p, o in TOLL_CUES]
@@ -162,7 +169,7 @@ NOT_A_COUNT_BEFORE = Caseless(
     rf"(?:\b(?:(?:{_MONTH})\.?\s*|force\s+of\s+|strength\s+of\s+|range\s+from\s+|"
     r"numbering\s+|number\s+(?:\w+\s+){0,3}(?:at|to)\s+|aged\s+|age\s+of\s+|no\.?\s*|"
     r"Route\s+|Highway\s+|units?\s+|no\s+|not\s+(?:a\s+)?(?:single\s+)?|for\s+|"
-    r"in\s+|on\s+|since\s+|until\s+|by\s+|after\s+)|ranging\s+from\s+)$"
+    r"in\s+|on\s+|since\s+|until\s+|by\s+)|ranging\s+from\s+)$"
 )
 # Deeds of someone targeted or arrested, told as background: "responsible for the deaths of
 # 12", "behind the May 11 attack that killed one soldier". No figure is read in that clause.
@@ -260,6 +267,7 @@ NEXT_COUNT = re.compile(
     r"eight|nine|ten|eleven|twelve)\b)",
     re.IGNORECASE,
 )
+BODIES_OF = re.compile(r"(?:bodies|remains)\s+of\s+(?:the\s+)?", re.IGNORECASE)
 GROUP_TAIL = re.compile(r"\s+(?:and|or|of|the|other|more)$", re.IGNORECASE)
 GROUP_LEAD = re.compile(r"^(?:other|more|further)\s+", re.IGNORECASE)
 
@@ -327,7 +335,10 @@ def group_after(text: str) -> str | None:
     group = GROUP_LEAD.sub("", group)
     cut = ANY_OUTCOME.search_spans(group)  # matches exactly when outcome_of(group) is not None
     if cut is not None:
-        group = group[: cut.start()].strip()
+        of = BODIES_OF.match(group, cut.start())  # "dozens of bodies of fighters"
+        group = (
+            group[of.end() :].strip() if of and cut.start() <= 3 else group[: cut.start()].strip()
+        )
     if not group or GROUP_JUNK.match(group) or NOT_A_COUNT_AFTER.match_spans(" " + group):
         return None
     return group
