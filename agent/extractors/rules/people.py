@@ -111,6 +111,13 @@ COUNT_START = re.compile(
     r"number|group|couple|both)\b)",
     re.IGNORECASE,
 )
+# A count inside a subject: "the start of the year more than 100 civilians".
+_COUNT_INSIDE = re.compile(
+    rf"\b(?:(?:{QUALIFIER_WORDS})\s+)*(?:\d[\d,.]*(?![\d,.]*-)|(?:two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|dozens?|several|scores|"
+    r"many|numerous|thousands)\b)\s+[a-z]",
+    re.IGNORECASE,
+)
 CONJUNCTION = re.compile(r"\s+(?:and|along\s+with|alongside|as\s+well\s+as|together\s+with)\s+")
 _DETERMINER = re.compile(r"^(?:(a|an|another)|(the)|(his|her|their|its))\s+", re.IGNORECASE)
 _PRONOUN = re.compile(r"^(?:him|her|he|she)$", re.IGNORECASE)
@@ -189,7 +196,7 @@ def victims(text: str) -> list[Victim]:
 _CLAUSE_WORDS = (
     r"[;:\[\]]|,|\s--\s|\s[—–-]\s|\b(?:that|when|after|as|while|said|says|say|confirmed|"
     r"reported|reports|but|because|where|before|if|since|although|though|whereby|then|how|"
-    r"what|why|whether|which|whom|was|were|is|are|has|have|had|been"
+    r"what|why|whether|which|whom|was|were|is|are|has|have|had|been|saying|adding"
 )
 # Where the subject of a singular verb starts; a plural one may be "X and Y".
 _CLAUSE_START = re.compile(_CLAUSE_WORDS + r"|and)\b", re.IGNORECASE)
@@ -242,18 +249,33 @@ def _subject(text: str, aux_start: int, plural: bool) -> tuple[int, int] | None:
         opening = _last(starts.finditer(text, max(0, chunk_end - 120), chunk_end))
         start = opening.end() if opening is not None else max(0, chunk_end - 120)
         chunk = text[start:chunk_end]
+        first = CONJUNCTION.split(chunk, maxsplit=1)[0]
+        if _COUNT_INSIDE.search(first):  # "since the start of the year more than 100 civilians"
+            return None  # a subject with a count: read by the number finders
+        if _counted_before(text, opening):
+            return None  # "Two fighters from HTS, the Islamist group ..., were killed"
         lead = len(chunk) - len(chunk.lstrip())
         named = close is not None and _KNOWN_AS.search(text, max(0, start - 20), start)
         if chunk.strip() and _looks_like_people(chunk.strip()) and not named:
             return start + lead, chunk_end
         inside = _last(_RELATIVE_INSIDE.finditer(text, max(0, chunk_end - 160), chunk_end))
-        if inside is not None and close is None:
+        if inside is not None and close is None and "," not in text[inside.end() : chunk_end]:
             end = inside.start()  # the phrase a relative clause describes
         elif close is not None and opening is not None:
             end = opening.start()  # "X, 48, was killed": the phrase before the apposition
         else:
             return None
     return None
+
+
+def _counted_before(text: str, opening: re.Match[str] | None) -> bool:
+    """Whether the phrase before an apposition's comma opens with a count: the apposition
+    then describes counted people ("Two civilians, a farmer and his son, were wounded")."""
+    if opening is None or text[opening.start() : opening.end()] != ",":
+        return False
+    before = _last(_CLAUSE_START.finditer(text, max(0, opening.start() - 120), opening.start()))
+    phrase = text[before.end() if before is not None else 0 : opening.start()]
+    return COUNT_START.match(phrase) is not None
 
 
 def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:

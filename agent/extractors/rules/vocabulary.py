@@ -107,7 +107,7 @@ _ADVERBS = (
     r"allegedly|feared|believed\s+to\s+have\s+been|said\s+to\s+have\s+been|\w+ly)\s+){0,5}"
 )
 LONG_SUBJECT = Caseless(
-    r"^(?:[ \t]+[\w'’-]+){0,6}?[ \t]*(?:,|—|–|--|\(|[ \t]-[ \t])[ \t]*([^;:.()—–]{2,140}?)[ \t]*"
+    r"^(?:[ \t]+[\w'’()-]+){0,9}?[ \t]*(?:,|—|–|--|\(|[ \t]-[ \t])[ \t]*([^;:.()—–]{2,140}?)[ \t]*"
     rf"(?:,|—|–|--|\)|[ \t]-[ \t])\s+{_ADVERBS}((?:{'|'.join(p for p, _ in OUTCOME_WORDS)}))\b"
 )
 # Between two coordinated counts: "two women and three minors", "Twenty herdsmen, 83 cows".
