@@ -51,7 +51,9 @@ CAUSAL_SIGNALS: tuple[tuple[str, str], ...] = (
 )
 _SIGNAL_RES = [(Caseless(rf"\b(?:{p})\b"), d) for p, d in CAUSAL_SIGNALS]
 _BLAME_ON = Caseless(r"\bblam\w+\s+(.{3,80}?)\s+on\s+")
-_BLAME_FOR = Caseless(r"\b(?:blam\w+|accus\w+)\s+(.{3,80}?)\s+(?:for|of)\s+")
+_BLAME_FOR = Caseless(
+    r"\b(?:blam\w+\s+((?:(?!\s+on\s).){3,80}?)\s+for|accus\w+\s+((?:(?!\s+on\s).){3,80}?)\s+of)\s+"
+)
 _DENY_DOING = Caseless(
     r"\bden(?:y|ied|ies|ying)\s+(?:carrying\s+out|responsibility\s+for|involvement\s+in|"
     r"being\s+behind|any\s+role\s+in|causing|launching|staging)\s+"
@@ -155,12 +157,13 @@ def connectives(text: str) -> list[Link]:
 def blame(text: str) -> list[Link]:
     """ "X blamed Z on Y", "X blamed Y for Z", "X accused Y of Z"."""
     out: list[Link] = []
+    for m in _BLAME_FOR.finditer(text):  # first: "blamed the rebels for the attack on a convoy"
+        end = _clause_after(text, m.end())
+        blamed = m.group(1) or m.group(2)
+        out.append(Link(_phrase(blamed), _phrase(text[m.end() : end]), m.start(), end, m.end()))
     for m in _BLAME_ON.finditer(text):
         end = _clause_after(text, m.end())
         out.append(Link(_phrase(text[m.end() : end]), _phrase(m.group(1)), m.start(), end, m.end()))
-    for m in _BLAME_FOR.finditer(text):
-        end = _clause_after(text, m.end())
-        out.append(Link(_phrase(m.group(1)), _phrase(text[m.end() : end]), m.start(), end, m.end()))
     return out
 
 

@@ -136,14 +136,14 @@ def event_type(text: str) -> tuple[str, int] | None:
     if not found:
         return None
     kind = min(found, key=_PRECEDENCE.__getitem__)
-    if kind in _REMOTE and _BATTLE.search_spans(text):
+    if "peaceful_protest" in found and _FORCE.search_spans(text):
+        kind = "excessive_force_against_protesters"  # before a clash: "police opened fire on"
+    elif kind in _REMOTE and _BATTLE.search_spans(text):
         kind = "armed_clash"  # the strike or blast is part of the battle the sentence tells
     elif kind == "attack" and _ARMED_TARGET.search_spans(text) and not CIVILIAN.search(text):
         kind = "armed_clash"  # "stormed the outpost held by troops"
     elif kind == "abduction_forced_disappearance" and _KILLS.search_spans(text):
         kind = "attack"  # an abduction that kills
-    elif kind == "peaceful_protest" and _FORCE.search_spans(text):
-        kind = "excessive_force_against_protesters"
     return kind, found.get(kind, min(found.values()))
 
 

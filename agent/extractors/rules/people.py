@@ -125,6 +125,9 @@ _NEGATIVE = re.compile(r"^(?:no|none|nobody|neither|nor|not|any|every|each|all)\
 _NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
 # A lowercase plural noun ("planners", "occupants"): a definite plural refers back.
 _PLURAL_NOUN = re.compile(r"^[a-z][a-z-]*[^su]s$")
+_NOT_A_PERSON = re.compile(
+    r"^(?:one|ones|others?|it|them|themselves|himself|herself)$", re.IGNORECASE
+)
 _AL_NAME = re.compile(r"(?:al|el|ul|bin|ibn)-[A-Z]")
 _NOT_A_NAME = re.compile(
     r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
@@ -401,7 +404,7 @@ def _classify(
     det = _DETERMINER.match(piece)
     words = piece.split()
     head = _head(piece)
-    if THING.match(head):
+    if THING.match(head) or _NOT_A_PERSON.match(head):
         return None
     plural = _PERSON_PLURAL.search(head) is not None and not singular
     if _PRONOUN.match(piece):

@@ -229,6 +229,7 @@ CUMULATIVE = Caseless(
 # The group: the noun phrase the number counts, stopped at verbs and clause words.
 _GROUP_STOP = (
     r"were|was|are|is|had|have|has|been|being|who|that|which|when|while|in|on|at|by|during|"
+    r"early|late|overnight|today|yesterday|tonight|amid|despite|following|because|due|"
     r"after|before|as|from|with|into|near|since|and\s+(?:\w+ing|\w+ed)\b|according|said|"
     r"including|among|the\s+(?:army|police|group|militants|ministry)|across|inside|outside|"
     r"between|to|for|went|go|remain\w*|lost|fled|sustained|paid|got|also|still"
@@ -281,7 +282,7 @@ THING = re.compile(
     r"animals?|goats?|sheep|camels?|documents?|phones?|money|drugs|opium|heroin|narcotics|"
     r"bombs?|mines?|rockets?|missiles?|items?|supplies|airport|port|border|checkpoints?|"
     r"crossings?|stronghold|headquarters|offices?|parts?|pounds|kilograms|"
-    r"one|ones|others?|it|them|themselves|himself|herself|grenades?|plates|containers|"
+    r"grenades?|plates|containers|"
     r"magazines|pistols|rifles|liters|litres|gallons|bags|barrels|boxes|motorcycles|computers|"
     r"radios|components|devices|IEDs|cartridges|rounds|shells|kits|parts|tons|tonnes|kg)$",
     re.IGNORECASE,
