@@ -316,8 +316,8 @@ def _same_people(a: str, b: str) -> bool:
 def dedupe(figures: list[Figure]) -> list[Figure]:
     """One figure per (outcome, low, high, scope): a restated figure is kept once, preferring
     the statement with an attribution (the body quote over the headline)."""
-    best: dict[tuple[str, int | str | None, int | None, str, bool], Figure] = {}
-    order: list[tuple[str, int | str | None, int | None, str, bool]] = []
+    best: dict[tuple[str, int | str | None, int | None, str, bool | str], Figure] = {}
+    order: list[tuple[str, int | str | None, int | None, str, bool | str]] = []
     lows = {(f.outcome, f.low, f.scope, f.parent is not None) for f in figures if f.high is None}
     for fig in figures:
         high = fig.high
@@ -328,8 +328,16 @@ def dedupe(figures: list[Figure]) -> list[Figure]:
             low = f"{fig.low}:{fig.group.split()[-1].lower().removesuffix('s')}"
         if fig.additional:  # "several more": never the figure told before, but itself restated
             low = f"{fig.low}:more:{fig.group}"
-        key = (fig.outcome, low, high, fig.scope, fig.parent is not None)
-        if key not in best:
+        key: tuple[str, int | str | None, int | None, str, bool | str] = (
+            fig.outcome,
+            low,
+            high,
+            fig.scope,
+            fig.parent is not None,
+        )
+        if key in best and best[key].sentence == fig.sentence and best[key].group != fig.group:
+            key = (*key[:4], f"{fig.group}:{id(fig)}")
+        if key not in best:  # ("two soldiers and two civilians": two figures, not one told twice)
             best[key] = fig
             order.append(key)
         elif (best[key].reported_by is None and fig.reported_by is not None) or (

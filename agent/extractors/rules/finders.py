@@ -52,6 +52,7 @@ from agent.extractors.rules.vocabulary import (
     WINDOW_END,
     YEAR,
     group_after,
+    outcome_at,
     outcome_of,
 )
 from agent.quantities import NumberMention
@@ -208,7 +209,8 @@ def sub_figure(spot: Spot) -> Reading | None:
     if sub_after:
         own = ANY_OUTCOME.search_spans(_sub_window(rest, sub_after.end()))
         if own is not None:
-            outcome = outcome_of(own.group(0)) or outcome
+            window = _sub_window(rest, sub_after.end())
+            outcome = outcome_at(window, own.start()) or outcome
     if outcome is None:
         return None
     parent = base if base is not None and base.outcome == outcome else None
@@ -244,7 +246,7 @@ def passive_form(spot: Spot) -> Reading | None:
         return None
     if _to_death(window, m) and not DEATH_VERB.search_spans(text, spot.near, spot.start):
         return None  # "Two men shot Mr. Garcia to death": they did it
-    outcome = outcome_of(window[m.start() : m.end()])
+    outcome = outcome_at(window, m.start())
     if outcome is None:
         return None
     return Reading(outcome, spot.start, pos + m.end())
@@ -281,7 +283,7 @@ def long_subject(spot: Spot) -> Reading | None:
     m = LONG_SUBJECT.match_spans(spot.rest)
     if m is None or OBJECT_NEXT.match_spans(spot.text, spot.end + m.end()):
         return None  # "Some gunmen, suspected cultists, killed 11 persons": they did it
-    outcome = outcome_of(spot.rest[m.start(2) : m.end(2)])
+    outcome = outcome_at(spot.rest, m.start(2))
     if outcome is None:
         return None
     return Reading(outcome, spot.start, spot.end + m.end(), inner_end=spot.end + m.end(1))

@@ -268,6 +268,7 @@ NEXT_COUNT = re.compile(
     r"eight|nine|ten|eleven|twelve)\b)",
     re.IGNORECASE,
 )
+RESTATED = re.compile(r"\s*\(\s*[\d,]+\s*\)")
 BODIES_OF = re.compile(r"(?:bodies|remains)\s+of\s+(?:the\s+)?", re.IGNORECASE)
 GROUP_TAIL = re.compile(r"\s+(?:and|or|of|the|other|more)$", re.IGNORECASE)
 GROUP_LEAD = re.compile(r"^(?:other|more|further)\s+", re.IGNORECASE)
@@ -318,6 +319,14 @@ FIGURE_CUE = Caseless(
 )
 
 
+def outcome_at(text: str, pos: int) -> str | None:
+    """The outcome of the wording that starts at `pos` (read in its context: "were taken,")."""
+    for pattern, outcome in OUTCOME_RES:
+        if pattern.match(text, pos):
+            return outcome
+    return None
+
+
 def outcome_of(words: str) -> str | None:
     """The outcome a wording names ("were martyred" -> killed), or None."""
     for pattern, outcome in OUTCOME_RES:
@@ -328,6 +337,9 @@ def outcome_of(words: str) -> str | None:
 
 def group_after(text: str) -> str | None:
     """The noun phrase right after a number ("55 pro-regime troops were" -> "pro-regime troops")."""
+    restated = RESTATED.match(text)  # "fourteen (14) soldiers"
+    if restated:
+        text = text[restated.end() :]
     m = GROUP_RE.match_spans(text)
     if not m:
         return None
