@@ -168,8 +168,8 @@ _TOLD_BEFORE = frozenset({"pronoun", "definite", "their"})
 
 
 def _things(group: str) -> bool:
-    """A group of things, not people: a thing among its first words and no person."""
-    words = [w.strip("()[],") for w in group.split()[:4]]
+    """A group of things, not people: a thing among its words and no person."""
+    words = [w.strip("()[],") for w in group.split()[:6]]
     return (
         any(THING.match(w) for w in words)
         and civilian_of(group) is None

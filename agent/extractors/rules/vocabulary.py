@@ -283,7 +283,7 @@ THING = re.compile(
     r"animals?|goats?|sheep|camels?|documents?|phones?|money|drugs|opium|heroin|narcotics|"
     r"bombs?|mines?|rockets?|missiles?|items?|supplies|airport|port|border|checkpoints?|"
     r"crossings?|stronghold|headquarters|offices?|parts?|pounds|kilograms|"
-    r"grenades?|plates|containers|"
+    r"grenades?|plates|containers|blasts|explosions|incidents|"
     r"magazines|pistols|rifles|liters|litres|gallons|bags|barrels|boxes|motorcycles|computers|"
     r"radios|components|devices|IEDs|cartridges|rounds|shells|kits|parts|tons|tonnes|kg)$",
     re.IGNORECASE,
