@@ -18,9 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from agent.extractors.rules.vocabulary import KILLING, THING
+from agent.extractors.rules.phrases import (
+    CONJUNCTION,
+    COUNT_START,
+    NP_END,
+    Victim,
+    looks_like_people,
+    read_phrase,
+)
+from agent.extractors.rules.vocabulary import KILLING
 from agent.patterns import Caseless
 from agent.quantities import QUALIFIER_WORDS
 
@@ -88,29 +95,6 @@ CUE = Caseless(
     r"assassination|death|execution|slaying|capture|arrest|detention|abduction)\b"
 )
 
-# --- the noun phrases ---------------------------------------------------------------------------
-
-# Where a noun phrase naming people ends.
-NP_END = re.compile(
-    r"\s*(?:[,;:.()\[\]\"“”!?]|\s--|\s[—–-]\s|$)|\s+(?:in|on|at|near|during|while|when|after|"
-    r"before|as|from|with|by|inside|outside|who|whom|whose|which|that|because|for|(?<!up\s)to|"
-    r"into|behind|died|dies|\d+|"
-    r"since|last|yesterday|today|tonight|overnight|early|late|earlier|later|this|amid|"
-    r"following|under|over|across|along|around|between|without|and\s+(?:then\s+)?\w+(?:ed|ing)"
-    r"\b|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|was|were|is|are|had|has|"
-    r"have|said|says)\b"
-)
-# A phrase that opens with a count ("up to 40 residents", "several individuals") is read by the
-# number finders; "a 45-year-old journalist" is a person.
-COUNT_START = re.compile(
-    rf"\s*(?:(?:{QUALIFIER_WORDS})\s+)*(?:a\s+|the\s+|another\s+|some\s+|an\s+)?"
-    r"(?:(?:additional|other|further|more)\s+)?(?:\d(?![\d,.]*-)|"
-    r"(?:one|two|three|"
-    r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
-    r"dozens?|several|scores|many|few|some|numerous|multiple|hundreds|thousands|tens|handful|"
-    r"number|group|couple|both)\b)",
-    re.IGNORECASE,
-)
 # A count inside a subject: "the start of the year more than 100 civilians".
 _COUNT_INSIDE = re.compile(
     rf"\b(?:(?:{QUALIFIER_WORDS})\s+)*(?:\d[\d,.]*(?![\d,.]*-)|(?:two|three|four|five|six|seven|"
@@ -118,63 +102,7 @@ _COUNT_INSIDE = re.compile(
     r"many|numerous|thousands)\b)\s+[a-z]",
     re.IGNORECASE,
 )
-CONJUNCTION = re.compile(r"\s+(?:and|along\s+with|alongside|as\s+well\s+as|together\s+with)\s+")
-_DETERMINER = re.compile(r"^(?:(a|an|another)|(the)|(his|her|their|its))\s+", re.IGNORECASE)
-_PRONOUN = re.compile(r"^(?:him|her|he|she)$", re.IGNORECASE)
-_NEGATIVE = re.compile(r"^(?:no|none|nobody|neither|nor|not|any|every|each|all)\b", re.IGNORECASE)
-_NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
-# A lowercase plural noun ("planners", "occupants"): a definite plural refers back.
-_PLURAL_NOUN = re.compile(r"^[a-z][a-z-]*[^su]s$")
-_NOT_A_PERSON = re.compile(
-    r"^(?:one|ones|others?|it|them|themselves|himself|herself)$", re.IGNORECASE
-)
-_AL_NAME = re.compile(r"(?:al|el|ul|bin|ibn)-[A-Z]")
-_NOT_A_NAME = re.compile(
-    r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
-    r"April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|"
-    r"Aug|Sep|Sept|Oct|Nov|Dec|The|A|An|He|She|They|It|This|That|These|Those|His|Her|Their|"
-    r"Its|There|Police|Security|Afghan|Iraqi|Syrian|At|In|On|During|After|Before|When|While|"
-    r"With|For|From|By|Also|But|And|Of|To|As|Both|All|Some|Many|Several|Other|Others|"
-    r"Another)\.?$"
-)
-# A conjunct that opens with one of these is no noun phrase ("or injured civilians").
-_FUNCTION_WORD = re.compile(
-    r"^(?:or|and|but|of|to|in|on|at|by|for|with|from|during|after|before|when|while|as|then|"
-    r"also|both|all)\b",
-    re.IGNORECASE,
-)
-# Heads that are no person: places, things, plans, animals; and perpetrators who blew up.
-_PERSON_PLURAL = re.compile(
-    r"(?:insurgents|militants|fighters|suspects|associates|individuals|facilitators|men|"
-    r"leaders|commanders|members|soldiers|troops|civilians|people|persons|villagers|"
-    r"gunmen|rebels|guards|policemen|officers|combatants|terrorists|extremists|operatives|"
-    r"Taliban|children|women|residents|workers|students|farmers|herders|worshippers|"
-    r"supporters|followers|relatives|bodyguards|companions|accomplices|others)$",
-    re.IGNORECASE,
-)
-_TITLE = re.compile(
-    r"\b(?:leader|commander|chief|head|official|member|facilitator|governor|mayor|judge|"
-    r"officer|general|colonel|minister|spokesman|cleric|imam|elder|emir)\b",
-    re.IGNORECASE,
-)
 _MODAL = Caseless(r"\b(?:would|could|might|may|will|should|must|to)\s+(?:not\s+)?(?:\w+\s+)?$")
-
-
-@dataclass(frozen=True)
-class Victim:
-    """A person or people named as suffering an outcome, without a number word."""
-
-    start: int  # in the sentence: text[start:end] is the count_text
-    end: int
-    outcome: str
-    kind: str  # one | pronoun | definite | plural (bare) | their (a possessive plural); ""
-    # for a count read by the number finders
-    key: str  # who it is, for restatements: "taliban leader", "fayez jan"; "" for pronouns
-    verb_start: int  # the verb or noun that names the outcome, for the evidence
-    verb_end: int
-
-    def text_in(self, sentence: str) -> str:
-        return sentence[self.start : self.end]
 
 
 def victims(text: str) -> list[Victim]:
@@ -204,11 +132,6 @@ _CLAUSE_WORDS = (
 # Where the subject of a singular verb starts; a plural one may be "X and Y".
 _CLAUSE_START = re.compile(_CLAUSE_WORDS + r"|and)\b", re.IGNORECASE)
 _PLURAL_CLAUSE_START = re.compile(_CLAUSE_WORDS + r")\b", re.IGNORECASE)
-# "Insurgents attacked the post": a clause, not a noun phrase of people.
-_CLAUSE_INSIDE = re.compile(
-    r"\b\w+ed\s+(?:a|an|the|his|her|their|its|two|three|four|five|several)\b", re.IGNORECASE
-)
-# "The insurgent, known as Mahmood, was killed": the name is an apposition.
 _KNOWN_AS = re.compile(r"\b(?:known|identified|named)\s+as\s*$|\b(?:named|called)\s*$")
 _RELATIVE = re.compile(r"(?:,\s*)?\b(?:who|which|that)\s*$", re.IGNORECASE)
 _RELATIVE_INSIDE = re.compile(r"\s*\b(?:who|whose|which|whom)\b", re.IGNORECASE)
@@ -228,7 +151,7 @@ def _passive_subjects(text: str) -> list[Victim]:
             if span is None:
                 continue
             v_start = m.start(m.lastindex or 1) if pattern is PASSIVE else m.start()
-            out += _read_phrase(text, span, outcome, v_start, m.end(), singular)
+            out += read_phrase(text, span, outcome, v_start, m.end(), singular)
     return out
 
 
@@ -259,7 +182,7 @@ def _subject(text: str, aux_start: int, plural: bool) -> tuple[int, int] | None:
             return None  # "Two fighters from HTS, the Islamist group ..., were killed"
         lead = len(chunk) - len(chunk.lstrip())
         named = close is not None and _KNOWN_AS.search(text, max(0, start - 20), start)
-        if chunk.strip() and _looks_like_people(chunk.strip()) and not named:
+        if chunk.strip() and looks_like_people(chunk.strip()) and not named:
             return start + lead, chunk_end
         inside = _last(_RELATIVE_INSIDE.finditer(text, max(0, chunk_end - 160), chunk_end))
         if inside is not None and close is None and "," not in text[inside.end() : chunk_end]:
@@ -288,16 +211,6 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
     return found
 
 
-def _looks_like_people(chunk: str) -> bool:
-    first = chunk.split()[0]
-    return bool(
-        _DETERMINER.match(chunk)
-        or _PRONOUN.match(chunk)
-        or _NAME_WORD.fullmatch(first)
-        or _AL_NAME.match(first)
-    )
-
-
 # --- actives and nouns: the object ---------------------------------------------------------------
 
 _BE_BEFORE = Caseless(
@@ -324,14 +237,14 @@ def _objects(text: str, lower: str) -> list[Victim]:
             continue
         span = _phrase_at(text, m.end())
         if span is not None:
-            out += _read_phrase(text, span, outcome, m.start(), m.end(), False)
+            out += read_phrase(text, span, outcome, m.start(), m.end(), False)
     arounds = (
         AROUND.finditer_spans(text)
         if ("death" in lower or "dead" in lower or "alive" in lower)
         else ()
     )
     for m in arounds:
-        out += _read_phrase(text, (m.start(1), m.end(1)), "killed", m.start(), m.end(), False)
+        out += read_phrase(text, (m.start(1), m.end(1)), "killed", m.start(), m.end(), False)
     others = ANOTHER.finditer_spans(text) if "another" in lower else ()
     for m in others:  # "a teacher was killed and another wounded"
         fate = _outcome_of(text[m.start(1) : m.end(1)])
@@ -344,112 +257,6 @@ def _phrase_at(text: str, start: int) -> tuple[int, int] | None:
     stop = NP_END.search(text, start, start + 160)
     end = stop.start() if stop is not None else min(len(text), start + 160)
     return (start, end) if end > start else None
-
-
-# --- reading a phrase ------------------------------------------------------------------------
-
-
-def _read_phrase(
-    text: str, span: tuple[int, int], outcome: str, v_start: int, v_end: int, singular: bool
-) -> list[Victim]:
-    """The people a noun phrase names: each conjunct ("a judge and his son") is one person, a
-    bare plural is "plural"; a phrase with a number is read by the number finders."""
-    start, end = span
-    counted = False  # "80 leaders and facilitators": the plural after a count is its group
-    if COUNT_START.match(text, start, end):  # "Another 14 soldiers and a medic": past the count
-        after = CONJUNCTION.search(text, start, end)
-        if singular or after is None:
-            return []
-        start, counted = after.end(), True
-    stop = NP_END.search(text, start, end)
-    if stop is not None and stop.start() > start:
-        end = stop.start()
-    phrase = text[start:end]
-    pieces = [(start, end)] if singular else _conjuncts(phrase, start)
-    out: list[Victim] = []
-    for p_start, p_end in pieces:
-        victim = _classify(text, p_start, p_end, outcome, v_start, v_end, singular)
-        if victim is None:
-            break
-        counted = counted or not victim.kind
-        if victim.kind and not (counted and victim.kind == "plural"):
-            out.append(victim)
-    return out
-
-
-def _conjuncts(phrase: str, offset: int) -> list[tuple[int, int]]:
-    pieces: list[tuple[int, int]] = []
-    pos = 0
-    for m in CONJUNCTION.finditer(phrase):
-        pieces.append((offset + pos, offset + m.start()))
-        pos = m.end()
-    pieces.append((offset + pos, offset + len(phrase)))
-    return pieces
-
-
-def _classify(
-    text: str, start: int, end: int, outcome: str, v_start: int, v_end: int, singular: bool
-) -> Victim | None:
-    """One conjunct as a victim; a Victim with an empty kind is a count (read elsewhere);
-    None ends the phrase (it is no noun phrase of people)."""
-    piece = text[start:end].strip()
-    if not piece or _NEGATIVE.match(piece) or len(piece.split()) > (14 if " of " in piece else 9):
-        return None
-    if _CLAUSE_INSIDE.search(piece) or _FUNCTION_WORD.match(piece):
-        return None
-    lead = text.find(piece, start)
-    start, end = lead, lead + len(piece)
-    if COUNT_START.match(piece):
-        return Victim(start, end, outcome, "", "", v_start, v_end)  # "two associates"
-    det = _DETERMINER.match(piece)
-    words = piece.split()
-    head = _head(piece)
-    if THING.match(head) or _NOT_A_PERSON.match(head):
-        return None
-    plural = _PERSON_PLURAL.search(head) is not None and not singular
-    if _PRONOUN.match(piece):
-        return Victim(start, end, outcome, "pronoun", "", v_start, v_end)
-    if piece.lower() == "another":  # "killed a facilitator and captured another"
-        return Victim(start, end, outcome, "one", "", v_start, v_end)
-    if det is not None:
-        rest = piece[det.end() :]
-        key = (_trailing_name(re.split(r"\s+of\s+", rest, maxsplit=1)[0]) or rest).lower()
-        if det.group(1):  # a / an / another
-            return Victim(start, end, outcome, "one", key, v_start, v_end)
-        if det.group(2) and (plural or _PLURAL_NOUN.match(head)):
-            return Victim(start, end, outcome, "", "", v_start, v_end)  # "the insurgents"
-        kind = "their" if plural else "definite"  # "his associates", "the district governor"
-        return Victim(start, end, outcome, kind, key, v_start, v_end)
-    if (_NAME_WORD.fullmatch(words[0]) or _AL_NAME.match(words[0])) and not _NOT_A_NAME.match(
-        words[0]
-    ):
-        if plural:  # "Taliban insurgents", "Afghan civilians"
-            return Victim(start, end, outcome, "plural", piece.lower(), v_start, v_end)
-        name = _last_name(piece)
-        if name is None or (outcome == "captured" and not _TITLE.search(piece)):
-            return None  # "captured Sokolo": a place
-        return Victim(start, end, outcome, "one", name.lower(), v_start, v_end)
-    if plural and words[0].islower():  # "suspected insurgents"
-        return Victim(start, end, outcome, "plural", piece.lower(), v_start, v_end)
-    return None
-
-
-def _head(piece: str) -> str:
-    """The head word: the last word, or the last before "of" ("the head of a village")."""
-    before_of = re.split(r"\s+of\s+", piece, maxsplit=1)[0]
-    return before_of.split()[-1].strip("'’\"") if before_of.split() else ""
-
-
-def _trailing_name(phrase: str) -> str | None:
-    """A name at the end of a phrase: "Taliban commander Fayez Jan" -> "Fayez Jan"."""
-    m = re.search(r"(?:\b[A-Z][\w'’.-]*\s*)+$", phrase)
-    return m.group(0).strip() if m else None
-
-
-def _last_name(piece: str) -> str | None:
-    """The last run of capitalised words: "Taliban leader Saifullah" -> "Saifullah"."""
-    runs = re.findall(r"(?:[A-Z][\w'’.-]*\s*)+", piece)
-    return runs[-1].strip() if runs else None
 
 
 def _outcome_of(verb: str) -> str | None:
