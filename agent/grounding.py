@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.items import KINDS, Kind, clear_references, reference_problems
-from agent.quantities import find_numbers, vague_value
+from agent.quantities import bare_plural_value, find_numbers, strict_minimum, vague_value
 from agent.schema import CasualtyDraft, CauseDraft, EventDraft, ExtractionDraft
 
 _QUOTE_CHARS = {
@@ -178,6 +178,11 @@ def number_problem(
         return "count_text is empty; give the number words as written"
     if folded_count.strip() not in folded_quote:
         return f"count_text {count_text!r} does not occur in its quote"
+    if not find_numbers(count_text, table):
+        return _wordless_problem(count_text, low=low, high=high, qualifier=qualifier, table=table)
+    minimum = strict_minimum(count_text, table)
+    if minimum is not None and qualifier == "at_least" and low == minimum:
+        low = minimum - 1  # "more than 10" is at least 11 under this table: 10 is written
     mentions = find_numbers(quote, table)
     if qualifier == "vague":
         words = [m for m in mentions if m.is_vague]
@@ -192,6 +197,27 @@ def number_problem(
         if value is not None and value not in values:
             return f"{name}={value} is not a number written in its quote {quote!r}"
     return None
+
+
+def _wordless_problem(
+    count_text: str, *, low: int | None, high: int | None, qualifier: str, table: str
+) -> str | None:
+    """A count_text without number words: one person ("an imam", "Nayyar Iqbal Rana") is
+    low = high = 1, exact; a bare plural ("suspected insurgents") is vague, and counts only
+    under a table that gives bare plurals a number."""
+    if qualifier == "vague":
+        if bare_plural_value(table) is None:
+            return (
+                f"count_text {count_text!r} holds no number: a bare plural counts no one under "
+                f"the {table} table; leave it out"
+            )
+        return None
+    if (low, high, qualifier) == (1, 1, "exact"):
+        return None
+    return (
+        f"count_text {count_text!r} holds no number word: one person named without a number is "
+        "low = high = 1, qualifier exact; otherwise give the number words as written"
+    )
 
 
 def interval_problem(low: int | None, high: int | None, qualifier: str) -> str | None:
@@ -299,8 +325,14 @@ class Grounder:
     def _figure_problem(self, fig: CasualtyDraft) -> str | None:
         if fig.qualifier == "vague":
             table_low = vague_low(fig.count_text, self.table)
+            if table_low is None and not find_numbers(fig.count_text, self.table):
+                table_low = bare_plural_value(self.table)  # "insurgents were detained"
             if table_low is not None:
                 fig.low, fig.high = table_low, None
+        elif fig.qualifier == "at_least":
+            minimum = strict_minimum(fig.count_text, self.table)
+            if minimum is not None:  # "more than 10" under a table that codes 11
+                fig.low = minimum
         problem = interval_problem(fig.low, fig.high, fig.qualifier)
         if problem is None and fig.evidence in self.spans:
             problem = number_problem(

@@ -17,6 +17,15 @@ import re
 import sys
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
+
+try:  # the parser the re module compiles with; only read, to find a pattern's first characters
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another Python: no first-character filter
+    _sre = _sre_parse = None
+# A first-character filter pays unless nearly any character can start a match.
+_FEW_INITIALS = 24
 
 # Escapes whose meaning changes when lowercased (\S -> \s, \W -> \w, \B -> \b, \N{...}, ...).
 _UPPER_ESCAPE = re.compile(r"\\[A-Z]")
@@ -31,6 +40,66 @@ _SHORT = 32
 def _lower(text: str) -> str:
     """`text.lower()`, remembered for the few strings being scanned right now."""
     return text.lower()
+
+
+def _initials(source: str) -> str | None:
+    """The characters every match of `source` starts with, as a character class body (for a
+    leading `(?=[...])` that lets the engine skip other positions fast), or None when that
+    cannot be told (a match may be empty or start with any character)."""
+    if _sre_parse is None:
+        return None
+    try:
+        first, nullable = _seq_initials(list(_sre_parse.parse(source)))
+    except (re.error, TypeError, ValueError):  # pragma: no cover - defensive
+        return None
+    if first is None or nullable or not first or len(first) > _FEW_INITIALS:
+        return None
+    return "".join(re.escape(ch) for ch in sorted(first))
+
+
+def _seq_initials(items: list[Any]) -> tuple[set[str] | None, bool]:
+    chars: set[str] = set()
+    for op, av in items:
+        first, nullable = _item_initials(op, av)
+        if first is None:
+            return None, False
+        chars |= first
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _item_initials(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+        return set(), True  # zero-width: the next item starts the match
+    if op is _sre.LITERAL:
+        return {chr(av)}, False
+    if op is _sre.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _sre.LITERAL:
+                chars.add(chr(value))
+            elif kind is _sre.RANGE and value[1] - value[0] < 64:
+                chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            else:
+                return None, False  # a negated set or a category (\w, \s): any character
+        return chars, False
+    if op is _sre.BRANCH:
+        union: set[str] = set()
+        nullable = False
+        for branch in av[1]:
+            first, empty = _seq_initials(list(branch))
+            if first is None:
+                return None, False
+            union |= first
+            nullable = nullable or empty
+        return union, nullable
+    if op is _sre.SUBPATTERN:
+        return _seq_initials(list(av[-1]))
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        first, empty = _seq_initials(list(av[2]))
+        return first, empty or av[0] == 0
+    return None, False
 
 
 def _fast_source(source: str) -> str:
@@ -69,7 +138,9 @@ class Caseless:
 
     def __init__(self, source: str) -> None:
         self.regex = re.compile(source, re.IGNORECASE)
-        self._fast = re.compile(_fast_source(source))
+        fast = _fast_source(source)
+        initials = _initials(fast)
+        self._fast = re.compile(f"(?=[{initials}]){fast}" if initials else fast)
 
     @property
     def pattern(self) -> str:

@@ -59,6 +59,12 @@ _ISAF: dict[str, int] = {
 }
 VAGUE_TABLES: dict[str, dict[str, int]] = {"acled": _ACLED, "isaf": _ISAF}
 VagueTable = Literal["acled", "isaf"]
+# A bare plural ("insurgents were detained", "his associates") counts 2 under ISAF; ACLED codes
+# no number for it.
+BARE_PLURAL: dict[str, int | None] = {"acled": None, "isaf": 2}
+# ISAF codes the least number a wording allows: "more than 10" is at least 11. ACLED keeps the
+# number as written (at least 10).
+STRICT_MINIMUM_TABLES = frozenset({"isaf"})
 
 # longest first, so "tens of thousands" wins over "tens" and "a few" over "few"
 _VAGUE_WORDS = sorted(_ACLED, key=len, reverse=True)
@@ -76,6 +82,14 @@ _VAGUE_RE = Caseless(
     + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _VAGUE_WORDS)
     + r")\b"
 )
+
+
+def bare_plural_value(table: str = "acled") -> int | None:
+    """The table's number for a bare plural ("insurgents were detained"), or None."""
+    try:
+        return BARE_PLURAL[table]
+    except KeyError:
+        raise ValueError(f"unknown vague-word table {table!r} (acled or isaf)") from None
 
 
 def vague_value(word: str, table: str = "acled") -> int | None:
@@ -113,6 +127,10 @@ _DIGITS_RE = Prescan(
 )
 
 
+_NUMBER_WORDS = "|".join(w for w in _UNITS if w != "zero")
+_NUMBER_NEXT = re.compile(
+    rf"\s+(?:\d|(?:a\s+)?(?:{_NUMBER_WORDS}|dozen|hundred|thousand)\b)", re.IGNORECASE
+)
 _WORD_SPLIT = re.compile(r"[\s-]+")
 _GROUPED_COMMAS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _GROUPED_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
@@ -198,6 +216,8 @@ def find_numbers(text: str, table: str = "acled") -> list[NumberMention]:
             taken.append((start, end))
     for m in _VAGUE_RE.finditer_spans(text):
         start, end = m.span()
+        if _NUMBER_NEXT.match(text, end):  # "some 14,500": a qualifier, not a vague count
+            continue
         word = " ".join(text[start:end].lower().split())
         value = vague_value(word, table)
         if value is not None and all(end <= s or start >= e for s, e in taken):
@@ -230,12 +250,18 @@ class Count:
 
 
 _AT_LEAST = (
-    r"at\s+least|more\s+than|over|no\s+fewer\s+than|no\s+less\s+than|upwards\s+of|"
-    r"in\s+excess\s+of|a\s+minimum\s+of|exceeding|above"
+    r"at\s+least|(?<!no\s)(?<!not\s)more\s+than|over|no\s+fewer\s+than|no\s+less\s+than|"
+    r"not\s+(?:fewer|less)\s+than|upwards\s+of|in\s+excess\s+of|a\s+minimum\s+of|exceeding|"
+    r"above"
 )
 _AT_MOST = (
     r"up\s+to|as\s+many\s+as|nearly|almost|fewer\s+than|less\s+than|at\s+most|"
-    r"no\s+more\s+than|just\s+under|close\s+to|under"
+    r"no\s+more\s+than|not\s+more\s+than|just\s+under|close\s+to|under"
+)
+# The at-least wordings that exclude the number itself ("more than 10": 11 or more).
+_STRICT_RE = re.compile(
+    r"\b(?:(?<!no\s)(?<!not\s)more\s+than|over|in\s+excess\s+of|exceeding|above)$",
+    re.IGNORECASE,
 )
 _APPROX = r"about|around|some|roughly|approximately|an\s+estimated|estimated|an\s+approximate"
 _AT_LEAST_RE = re.compile(rf"\b(?:{_AT_LEAST})$", re.IGNORECASE)
@@ -267,9 +293,25 @@ def parse_count(count_text: str, table: str = "acled") -> Count | None:
     prefix = text[: num.start].strip()
     suffix = text[num.end :].strip()
     if _AT_LEAST_RE.search(prefix) or _AT_LEAST_AFTER_RE.search(suffix):
-        return Count(num.value, None, "at_least")
+        strict = table in STRICT_MINIMUM_TABLES and _STRICT_RE.search(prefix) is not None
+        return Count(num.value + 1 if strict else num.value, None, "at_least")
     if _AT_MOST_RE.search(prefix):
         return Count(None, num.value, "at_most")
     if _APPROX_RE.search(prefix) or _OR_SO_RE.match(suffix):
         return Count(num.value, num.value, "approximately")
     return Count(num.value, num.value, "exact")
+
+
+def strict_minimum(count_text: str, table: str = "acled") -> int | None:
+    """Under a table that codes the least number a wording allows (ISAF), the number after
+    "more than" / "over" plus one ("more than a dozen" -> 13); otherwise None."""
+    if table not in STRICT_MINIMUM_TABLES:
+        return None
+    count = parse_count(count_text, table)
+    if count is None or count.qualifier != "at_least" or count.low is None:
+        return None
+    text = " ".join(count_text.split())
+    exact = [n for n in find_numbers(text, table) if not n.is_vague]
+    if not exact or not _STRICT_RE.search(text[: exact[0].start].strip()):
+        return None
+    return count.low

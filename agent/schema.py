@@ -227,15 +227,17 @@ class CasualtyDraft(BaseModel):
     event_id: str | None = Field(default=None, description="Id of the event it belongs to.")
     outcome: Outcome = Field(
         description=(
-            "killed (also dead, died, slain, lost their lives); injured (wounded); "
-            "killed_or_injured ('casualties' with no split); captured (detained, arrested, taken "
-            "prisoner); abducted (kidnapped, taken hostage); missing."
+            "killed (also dead, died, slain, lost their lives, executed, beheaded, murdered, "
+            "assassinated, lynched, massacred, gunned down, shot dead, stabbed or hacked to "
+            "death, bodies found); injured (wounded); killed_or_injured ('casualties' or "
+            "'losses' with no split); captured (detained, arrested, apprehended, taken "
+            "prisoner, taken into custody); abducted (kidnapped, taken hostage); missing."
         )
     )
     group: str = Field(
         description=(
-            "Who SUFFERED it, as the text names them ('pro-regime troops', 'civilians'); never "
-            "the perpetrator."
+            "Who SUFFERED it, as the text names them, the whole noun phrase ('pro-regime "
+            "troops', 'civilians', 'imam' for 'an imam'); never the perpetrator."
         )
     )
     civilian: bool | None = Field(
@@ -245,27 +247,36 @@ class CasualtyDraft(BaseModel):
     count_text: str = Field(
         description=(
             "The number words exactly as written, with their qualifier: 'at least 55', "
-            "'dozens', 'three', 'between 20 and 30'."
+            "'dozens', 'three', 'between 20 and 30', 'some 14,500'. ONE person named without "
+            "a number word is a figure too: count_text is the words naming the person as "
+            "written ('An imam', 'a Taliban leader', 'Nayyar Iqbal Rana'), low = high = 1, "
+            "qualifier exact. Not for 'him' or 'the leader' pointing back to someone already "
+            "counted, nor for people named in the apposition of a count ('two civilians, a "
+            "woman and her daughter' is one figure of two)."
         )
     )
     low: int | None = Field(
         description=(
-            "Lower bound: exact n -> n; 'at least n' -> n; 'up to n' -> null; 'between a and b' "
-            "-> a; 'about n' -> n; vague word ('dozens') -> any number (the program applies its "
-            "table)."
+            "Lower bound: exact n -> n; one person named without a number -> 1; 'at least n' "
+            "or 'more than n' -> n (the program adds one under a table that counts the least "
+            "number a wording allows); 'up to n' / 'no more than n' -> null; 'between a and b' "
+            "-> a; 'about n' / 'some n' -> n; vague word ('dozens') or a bare plural "
+            "('suspected insurgents were detained') -> any number (the program applies its "
+            "table; a bare plural counts only under a table that gives it a number)."
         )
     )
     high: int | None = Field(
         description=(
-            "Upper bound: exact n -> n; 'at least n' -> null; 'up to n' -> n; 'between a and b' "
-            "-> b; 'about n' -> n; vague word -> null."
+            "Upper bound: exact n -> n; one person named without a number -> 1; 'at least n' "
+            "-> null; 'up to n' / 'no more than n' -> n; 'between a and b' -> b; 'about n' -> "
+            "n; vague word or bare plural -> null."
         )
     )
     qualifier: Qualifier = Field(
         description=(
-            "exact | at_least (at least, more than, over) | at_most (up to, as many as, nearly, "
-            "almost) | approximately (about, around, some) | range | vague (dozens, several, "
-            "many)."
+            "exact (also one person named without a number) | at_least (at least, more than, "
+            "over) | at_most (up to, no more than, as many as, nearly, almost) | approximately "
+            "(about, around, some) | range | vague (dozens, several, many; a bare plural)."
         )
     )
     part_of: str | None = Field(
@@ -300,7 +311,10 @@ class CauseDraft(BaseModel):
     effect: str = Field(description="What it caused or contributed to (short phrase).")
     claimed_by: str | None = Field(
         default=None,
-        description="Who claims the link, named in full; null when the article itself asserts it.",
+        description=(
+            "Who claims the link (the one who said, blamed, accused or denied), named in "
+            "full; null when the article itself asserts it."
+        ),
     )
     certainty: Certainty = Field(
         description=(
@@ -326,15 +340,20 @@ class ExtractionDraft(BaseModel):
     )
     casualties: list[CasualtyDraft] = Field(
         description=(
-            "Every casualty figure: people killed, injured, captured, abducted or missing. Not "
-            "force strength, not displaced people, not negated figures ('no one was killed'). "
-            "Figures from different sources are kept apart; a figure restated is given once."
+            "Every casualty figure: people killed, injured, captured, abducted or missing, "
+            "counted by a number or, for one person, named without one ('an imam was "
+            "killed'). Not force strength, not displaced people, not negated figures ('no one "
+            "was killed'), not the one who did the killing ('two bombers killed 12'). Figures "
+            "from different sources are kept apart; a figure restated is given once."
         )
     )
     causes: list[CauseDraft] = Field(
         description=(
             "Stated causes: claims in the text that something caused, contributed to or led to "
-            "something else, with who claims it and how hedged."
+            "something else, with who claims it and how hedged; also blame ('X blamed Y for "
+            "Z'), accusation ('X accused Y of Z'), a denial of doing it ('Y denied carrying "
+            "out the attack': denied) and a violent event that brought damage or flight "
+            "('families fled after the shelling'). One sentence may state several."
         )
     )
 

@@ -183,23 +183,24 @@ def test_two_models_side_by_side_and_baseline_drop(
     assert worse.exit_code == 0
     served = json.loads(baseline.read_text(encoding="utf-8"))
     served["models"] = [m for m in served["models"] if m["model"] == "rules"]
-    served["models"][0]["metrics"]["casualties.f1"] = 1.0
+    # (the offline extractor gets every figure of these three cases, so a source is dropped)
+    served["models"][0]["metrics"]["casualties.reported_by"] = 1.0
     higher = tmp_path / "higher.json"
     higher.write_text(json.dumps(served), encoding="utf-8")
     dropped = run_eval(str(small_suite), "-m", "rules", "--baseline", str(higher),
-                       "--fail-under", "casualties.f1=0")  # fmt: skip
+                       "--fail-under", "casualties.reported_by=0")  # fmt: skip
     assert dropped.exit_code == 1
-    assert "rules: casualties.f1 fell from 1.0000 to" in dropped.stderr
+    assert "rules: casualties.reported_by fell from 1.0000 to" in dropped.stderr
 
 
 def test_suite_toml_gates_apply_and_flags_override(small_suite: Path) -> None:
-    (small_suite / "suite.toml").write_text('[gates]\n"casualties.f1" = 0.999\n', "utf-8")
+    gate = '[gates]\n"casualties.reported_by" = 0.999\n'
+    (small_suite / "suite.toml").write_text(gate, "utf-8")
     failing = run_eval(str(small_suite), "-m", "rules")
     assert failing.exit_code == 1
-    assert "gate failed: rules: casualties.f1" in failing.stderr
-    assert (
-        run_eval(str(small_suite), "-m", "rules", "--fail-under", "casualties.f1=0").exit_code == 0
-    )
+    assert "gate failed: rules: casualties.reported_by" in failing.stderr
+    override = run_eval(str(small_suite), "-m", "rules", "--fail-under", "casualties.reported_by=0")
+    assert override.exit_code == 0
     assert run_eval(str(small_suite), "-m", "rules", "--no-suite-gates").exit_code == 0
 
 

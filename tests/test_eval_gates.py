@@ -124,10 +124,10 @@ def test_on_another_split_the_suite_gates_are_left_out_and_said_to_be(
     assert report["suite"]["split"] == "all" and report["suite"]["cases"] == 2
     assert report["gates"]["thresholds"] == {} and report["gates"]["passed"] is True
     flagged = runner.invoke(app, ["eval", str(suite), "-m", "rules", "--split", "dev",
-                                  "--fail-under", "events.f1=0.999"])  # fmt: skip
+                                  "--fail-under", "events.location=0.999"])  # fmt: skip
     assert flagged.exit_code == 1
     assert "not applied to split dev (--fail-under gates are)" in flagged.stderr
-    assert "gate failed: rules: events.f1" in flagged.stderr
+    assert "gate failed: rules: events.location" in flagged.stderr
 
 
 def test_without_a_suite_split_the_default_is_all_and_the_gates_hold_there(suite: Path) -> None:

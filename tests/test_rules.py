@@ -9,7 +9,9 @@ import pytest
 
 from agent.articles import Article
 from agent.extractors.rules.events import location_of
-from agent.extractors.rules.extractor import RulesExtractor, group_after, link_events, outcome_of
+from agent.extractors.rules.extractor import RulesExtractor
+from agent.extractors.rules.figures import link_events
+from agent.extractors.rules.vocabulary import group_after, outcome_of
 from agent.grounding import ArticleIndex
 from agent.schema import ExtractionDraft
 
