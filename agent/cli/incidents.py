@@ -28,75 +28,96 @@ class Table(StrEnum):
     isaf = "isaf"
 
 
+ResultsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="RESULTS...",
+        help="Extraction results: JSON Lines from `sitrep extract -o` (one result per "
+        "line), or .json files; any extractor's.",
+        show_default=False,
+    ),
+]
+
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="incidents.jsonl (full records), .csv (one row per incident, claims in "
+        "<name>.claims.csv) or .sqlite (tables). Default: JSON Lines on stdout.",
+    ),
+]
+
+LinksOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--links",
+        metavar="FILE",
+        help="The merge audit log (every pair considered above --floor). Default: "
+        "<output>.links.jsonl beside -o; none on stdout runs.",
+    ),
+]
+
+WindowOpt = Annotated[
+    int,
+    typer.Option(
+        "--window", min=0, max=30, metavar="DAYS", help="Days two resolved dates may differ."
+    ),
+]
+
+ThresholdOpt = Annotated[
+    float, typer.Option("--threshold", min=0.0, metavar="SCORE", help="Score a link needs.")
+]
+
+FloorOpt = Annotated[
+    float,
+    typer.Option(
+        "--floor", metavar="SCORE", help="Pairs scoring at least this go to the links log."
+    ),
+]
+
+BackgroundDaysOpt = Annotated[
+    int,
+    typer.Option(
+        "--background-days",
+        min=1,
+        metavar="DAYS",
+        help="An event dated more than this many days before its article is background.",
+    ),
+]
+
+VagueTableOpt = Annotated[
+    Table | None,
+    typer.Option(
+        "--vague-table", metavar="TABLE", help="Re-read vague words ('dozens') with this table."
+    ),
+]
+
+ExplainPairOpt = Annotated[
+    tuple[str, str] | None,
+    typer.Option(
+        "--explain",
+        metavar="A B",
+        help="Print why two events (<article id>#<event id>, or two article ids: every "
+        "pair of their events) were or were not linked.",
+    ),
+]
+
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
+
+
 def incidents(
-    results: Annotated[
-        list[Path],
-        typer.Argument(
-            metavar="RESULTS...",
-            help="Extraction results: JSON Lines from `sitrep extract -o` (one result per "
-            "line), or .json files; any extractor's.",
-            show_default=False,
-        ),
-    ],
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="incidents.jsonl (full records), .csv (one row per incident, claims in "
-            "<name>.claims.csv) or .sqlite (tables). Default: JSON Lines on stdout.",
-        ),
-    ] = None,
-    links: Annotated[
-        Path | None,
-        typer.Option(
-            "--links",
-            metavar="FILE",
-            help="The merge audit log (every pair considered above --floor). Default: "
-            "<output>.links.jsonl beside -o; none on stdout runs.",
-        ),
-    ] = None,
-    window: Annotated[
-        int,
-        typer.Option(
-            "--window", min=0, max=30, metavar="DAYS", help="Days two resolved dates may differ."
-        ),
-    ] = 1,
-    threshold: Annotated[
-        float, typer.Option("--threshold", min=0.0, metavar="SCORE", help="Score a link needs.")
-    ] = 0.5,
-    floor: Annotated[
-        float,
-        typer.Option(
-            "--floor", metavar="SCORE", help="Pairs scoring at least this go to the links log."
-        ),
-    ] = 0.25,
-    background_days: Annotated[
-        int,
-        typer.Option(
-            "--background-days",
-            min=1,
-            metavar="DAYS",
-            help="An event dated more than this many days before its article is background.",
-        ),
-    ] = 7,
-    vague_table: Annotated[
-        Table | None,
-        typer.Option(
-            "--vague-table", metavar="TABLE", help="Re-read vague words ('dozens') with this table."
-        ),
-    ] = None,
-    explain_pair: Annotated[
-        tuple[str, str] | None,
-        typer.Option(
-            "--explain",
-            metavar="A B",
-            help="Print why two events (<article id>#<event id>, or two article ids: every "
-            "pair of their events) were or were not linked.",
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    results: ResultsArg,
+    output: OutputOpt = None,
+    links: LinksOpt = None,
+    window: WindowOpt = 1,
+    threshold: ThresholdOpt = 0.5,
+    floor: FloorOpt = 0.25,
+    background_days: BackgroundDaysOpt = 7,
+    vague_table: VagueTableOpt = None,
+    explain_pair: ExplainPairOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Link events reported by many articles into incidents: every source's claim kept,
     conservative and low/best/high counts, toll revisions, and an audit log of every link."""
