@@ -319,8 +319,9 @@ def parse_published(value: str) -> str:
     """A publication date as YYYY-MM-DD (a full ISO timestamp is cut to its date)."""
     try:
         return date.fromisoformat(value.strip()[:10]).isoformat()
-    except ValueError:
-        raise InputError(f"publication date {value!r} is not YYYY-MM-DD") from None
+    except ValueError as exc:
+        why = f" ({exc})" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()[:10]) else ""
+        raise InputError(f"publication date {value!r} is not a YYYY-MM-DD date{why}") from None
 
 
 def read_inputs(

@@ -27,7 +27,9 @@ from agent.cli.options import (
     say,
 )
 from agent.config import load_settings
+from agent.errors import InputError, UsageError
 from agent.extractors.factory import make_extractor
+from agent.output import OutputTarget, check_apart
 
 InputsArg = Annotated[
     list[str],
@@ -59,7 +61,9 @@ PublishedOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to this file instead of stdout (- is stdout)."
+    ),
 ]
 FormatOpt = Annotated[
     OutputFormat | None,
@@ -150,8 +154,10 @@ def extract(
     progress_every: ProgressOpt = 10.0,
 ) -> None:
     """Extract events, casualty figures and stated causes from articles."""
+    target = OutputTarget.of(output)
+    check_apart(target, inputs)
     settings = load_settings(config)
-    pub = parse_published(published) if published else None
+    pub = _published(published)
     extractor = make_extractor(
         settings,
         model,
@@ -164,7 +170,7 @@ def extract(
     cache = None if no_cache else open_cache(settings, extractor)
     chosen = fmt or (OutputFormat.json if _single_input(inputs) else OutputFormat.jsonl)
     try:
-        sink = open_sink(output, chosen, resume=resume, retry_failures=retry_failures)
+        sink = open_sink(target.path, chosen, resume=resume, retry_failures=retry_failures)
     except BaseException:
         if cache is not None:
             cache.close()
@@ -195,11 +201,21 @@ def extract(
         if not quiet:
             for line in sink.notes():
                 say(line)
-            if _wants_summary(tally, to_file=output is not None):
+            if _wants_summary(tally, to_file=target.path is not None):
                 for line in summary_lines(tally):
                     say(line)
     if failures:
         raise typer.Exit(EXIT_FAILED_ITEMS)
+
+
+def _published(value: str | None) -> str | None:
+    """`--published` as YYYY-MM-DD; a date that does not exist is a usage error."""
+    if not value:
+        return None
+    try:
+        return parse_published(value)
+    except InputError as exc:
+        raise UsageError(f"--published: {exc.message}") from None
 
 
 def _single_input(inputs: list[str]) -> bool:
