@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO, cast
 
 import typer
 
-from agent.articles import Article, InputProblem, parse_published, read_inputs
+from agent.articles import (
+    Article,
+    InputProblem,
+    parse_published,
+    read_inputs,
+    stdin_holds_jsonl,
+)
 from agent.batch.cache import open_cache
 from agent.batch.formats import OutputFormat
 from agent.batch.progress import Budget, Tally, progress_line, summary_lines
@@ -168,14 +175,15 @@ def extract(
         note=None if quiet else say,
     )
     cache = None if no_cache else open_cache(settings, extractor)
-    chosen = fmt or (OutputFormat.json if _single_input(inputs) else OutputFormat.jsonl)
+    stdin = _stdin()
+    chosen = fmt or (OutputFormat.json if _single_input(inputs, stdin) else OutputFormat.jsonl)
     try:
         sink = open_sink(target.path, chosen, resume=resume, retry_failures=retry_failures)
     except BaseException:
         if cache is not None:
             cache.close()
         raise
-    items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
+    items = read_inputs(inputs, published=pub, stdin=stdin, max_chars=settings.max_article_chars)
     job = ExtractionJob(
         sink.select(_without_notices(items, quiet=quiet)),
         extractor,
@@ -218,9 +226,20 @@ def _published(value: str | None) -> str | None:
         raise UsageError(f"--published: {exc.message}") from None
 
 
-def _single_input(inputs: list[str]) -> bool:
-    if len(inputs) != 1 or inputs[0] == "-":
+def _stdin() -> BinaryIO:
+    """Standard input, able to look ahead (to tell JSON Lines from one article)."""
+    stdin: BinaryIO = sys.stdin.buffer
+    if not hasattr(stdin, "peek"):
+        stdin = io.BufferedReader(cast(io.RawIOBase, stdin))
+    return stdin
+
+
+def _single_input(inputs: list[str], stdin: BinaryIO) -> bool:
+    """One article from one file, or from stdin that is not JSON Lines: pretty JSON."""
+    if len(inputs) != 1:
         return False
+    if inputs[0] == "-":
+        return not stdin_holds_jsonl(stdin)
     path = Path(inputs[0])
     return path.is_file() and path.suffix.lower() not in (".jsonl", ".ndjson")
 
