@@ -7,7 +7,6 @@ Offsets are indices into `Article.text` exactly as decoded: no newline translati
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import json
@@ -36,8 +35,10 @@ from agent.decoding import (
 )
 from agent.errors import InputError, one_line
 from agent.fingerprints import Fingerprints, fingerprint
+from agent.folders import walk
 from agent.schema import ArticleInfo
-from agent.webpages import visible_text
+from agent.titles import guess_title, with_title
+from agent.webpages import read_page
 
 __all__ = ["Article", "InputProblem", "decode", "read_file", "read_inputs", "read_jsonl"]
 DEFAULT_MAX_CHARS = 200_000
@@ -59,6 +60,7 @@ class Article:
     url: str | None = None
     origin: str = ""  # where it was read from, for messages
     notes: list[str] = field(default_factory=list)  # e.g. "decoded as Windows-1252"
+    author: str | None = None
 
     @cached_property
     def sha256(self) -> str:
@@ -74,6 +76,7 @@ class Article:
             source=self.source,
             published=self.published,
             url=self.url,
+            author=self.author,
             sha256=self.sha256,
         )
 
@@ -89,14 +92,6 @@ class InputProblem:
 
     def __str__(self) -> str:
         return f"{one_line(self.source)}: {self.message}"
-
-
-def guess_title(text: str) -> str | None:
-    """A headline: a short first line followed by a blank line."""
-    lines = text.splitlines()
-    if len(lines) >= 3 and lines[0].strip() and not lines[1].strip() and len(lines[0]) <= 250:
-        return lines[0].strip()
-    return None
 
 
 def read_file(
@@ -141,16 +136,42 @@ def _article_from_bytes(
         text, notes = decode(data, source)
     except InputError as exc:
         return InputProblem(source, exc.message)
-    title: str | None
     if html:
-        page = visible_text(text)
-        text, title = page.text, page.title
-        if not text.strip():
-            return InputProblem(source, "HTML page has no readable text")
-    else:
-        title = guess_title(text)
+        return _article_from_page(text, source, article_id, published, notes)
+    markdown = source.lower().endswith((".md", ".markdown"))
     return Article(
-        id=article_id, text=text, title=title, published=published, origin=source, notes=notes
+        id=article_id,
+        text=text,
+        title=guess_title(text, markdown=markdown),
+        published=published,
+        origin=source,
+        notes=notes,
+    )
+
+
+def _article_from_page(
+    html: str, source: str, article_id: str, published: str | None, notes: list[str]
+) -> Article | InputProblem:
+    """An article from a page's main text; `--published` wins over the page's own date."""
+    page = read_page(html)
+    if not page.text.strip():
+        return InputProblem(source, "HTML page has no readable text")
+    date = published
+    if date is None and page.published:
+        try:
+            date = parse_published(page.published)
+        except InputError:
+            notes.append(f"the page's publication date {page.published!r} is not a date: ignored")
+    return Article(
+        id=article_id,
+        text=with_title(page.text, page.title),
+        title=page.title,
+        source=page.site_name,
+        published=date,
+        url=page.url,
+        author=page.author,
+        origin=source,
+        notes=[*notes, *page.warnings],
     )
 
 
@@ -223,13 +244,15 @@ def article_from_record(
             pub = parse_published(pub)
         except InputError as exc:
             return InputProblem(where, exc.message, article_id=rid)
+    title = _opt_str(record.get("title"))
     return Article(
         id=rid or where,
-        text=text,
-        title=_opt_str(record.get("title")),
+        text=with_title(text, title),
+        title=title,
         source=_opt_str(record.get("source")),
         published=pub,
         url=_opt_str(record.get("url")),
+        author=_opt_str(record.get("author")),
         origin=where,
     )
 
@@ -325,7 +348,7 @@ def _read_dir(
 ) -> Iterator[Article | InputProblem]:
     """The supported files of a folder and its subfolders, in order; every other entry is
     named as passed over (unsupported files, FIFOs, devices, broken links, link loops)."""
-    for path, what in _walk(folder, set()):
+    for path, what in walk(folder, set()):
         if isinstance(what, OSError):  # a folder or file that fails to be looked at
             yield InputProblem(str(path), f"cannot read: {what.strerror or what}")
         elif what is not None:
@@ -334,54 +357,6 @@ def _read_dir(
             yield from read_file(path, published, max_chars)
         else:
             yield InputProblem(str(path), "skipped: not a supported article file", notice=True)
-
-
-def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str | OSError | None]]:
-    """(path, None) for each regular file under `folder`, (path, what it is) for each entry
-    that is not one, (path, error) for one that cannot be looked at; folders linked twice
-    (a link loop) are entered once."""
-    try:
-        info = folder.stat()
-        if (info.st_dev, info.st_ino) in seen:
-            return
-        seen.add((info.st_dev, info.st_ino))
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield folder, exc
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = Path(entry.path)
-        try:
-            mode = os.stat(path).st_mode  # follows links
-        except OSError as exc:
-            yield path, _unreadable(exc)
-            continue
-        if stat.S_ISDIR(mode):
-            yield from _walk(path, seen)
-        elif stat.S_ISREG(mode):
-            yield path, None
-        else:
-            yield path, f"{_file_kind(mode)}, not a regular file"
-
-
-def _unreadable(exc: OSError) -> str | OSError:
-    if exc.errno == errno.ELOOP:
-        return "a symbolic link loop"
-    if exc.errno == errno.ENOENT:
-        return "a broken symbolic link (its target does not exist)"
-    return exc
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
 
 
 def stdin_holds_jsonl(handle: BinaryIO) -> bool:
