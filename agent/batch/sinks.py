@@ -1,17 +1,16 @@
-"""Where a batch's results go: one interface, three sinks.
+"""Where a batch's results go: the `Sink` interface, and the sinks that keep no ledger.
 
-- `JsonLinesFile` (`-o out.jsonl`): each result one JSON line, written and flushed as soon as
-  its article finishes, with the failure ledger beside it and `--resume` / `--retry-failures`.
-- `LineStream` (JSON Lines on stdout): the same lines, flushed, no ledger.
+- `LineStream` (JSON Lines on stdout): each result one line, flushed as its article finishes.
+- `DeviceLines` (JSON Lines into a device or FIFO named by `-o`): the same, written through.
 - `Buffered` (pretty JSON, CSV, tables): every result kept until the end, then rendered whole
   to a file (atomically) or to stdout.
 
-`open_sink` picks one from the command's options.
+The file outputs with a failure ledger, `--resume` and `--retry-failures` (JSON Lines, SQLite)
+are in `batch.outputs`, with `open_sink`, which picks one from the command's options.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -20,19 +19,9 @@ from pathlib import Path
 from typing import TextIO
 
 from agent.articles import Article, InputProblem
-from agent.batch.formats import OutputFormat, render
-from agent.batch.ledger import (
-    LedgerWriter,
-    Selection,
-    compact_ledger,
-    ledger_path,
-    make_entry,
-    prepare_resume,
-    read_ledger,
-    retry_selection,
-)
+from agent.batch.formats import Rendering, render
+from agent.batch.ledger import Selection
 from agent.batch.run import Done, Failed
-from agent.errors import UsageError
 from agent.output import (
     LockedOutput,
     OutputError,
@@ -95,120 +84,6 @@ def select(items: Iterable[Item], selection: Selection, skipped: Skipped) -> Ite
             skipped.other += 1
 
 
-class JsonLinesFile(Sink):
-    """The output file and failure ledger of one `-o out.jsonl` run.
-
-    The file is locked for the run (a second process refuses). A fresh run truncates it and
-    the ledger; `resume` appends, skipping the articles already written; `retry_failures` also
-    limits the run to the articles in the ledger. Either way the ledger is rewritten at the
-    end with what still fails. A device or FIFO is written straight through, with no ledger.
-    A write that fails raises `OutputError` after cutting away its partial line.
-    """
-
-    def __init__(
-        self, target: OutputTarget, *, resume: bool = False, retry_failures: bool = False
-    ) -> None:
-        assert target.path is not None
-        self.output = target.path
-        self.ledger_path = ledger_path(self.output)
-        self.appending = resume or retry_failures
-        self.selection = Selection()
-        self.skipped = Skipped()
-        self.written_ids: set[str] = set()
-        self.written_sources: set[str] = set()
-        self.failed = 0
-        self.remaining: int | None = None  # ledger entries left after `close`
-        self.lock: LockedOutput | None = None
-        self.ledger: LedgerWriter | None = None
-        if target.special:
-            if self.appending:
-                raise UsageError(
-                    f"--resume and --retry-failures need a regular file, not {self.output}"
-                )
-            self.fd = os.open(self.output, os.O_WRONLY)
-            return
-        self.lock = LockedOutput(self.output)
-        self.fd = self.lock.fd
-        try:
-            if self.appending:
-                self.selection.done = prepare_resume(self.output)
-            if retry_failures:
-                self.selection.only_ids, self.selection.only_sources = retry_selection(
-                    read_ledger(self.ledger_path)
-                )
-            if not self.appending:
-                os.ftruncate(self.fd, 0)
-            os.lseek(self.fd, 0, os.SEEK_END)
-            self.ledger = LedgerWriter(self.ledger_path, fresh=not self.appending)
-        except BaseException:
-            self.lock.close()
-            raise
-
-    def select(self, items: Iterable[Item]) -> Iterator[Item]:
-        return select(items, self.selection, self.skipped)
-
-    def write(self, done: Done) -> None:
-        """One result as one JSON line, written at once: a killed run leaves whole lines."""
-        data = ((done.line or done.result.model_dump_json()) + "\n").encode("utf-8")
-        if self.lock is None:  # a device or FIFO: nothing to cut back
-            try:
-                write_all(self.fd, data)
-            except OSError as exc:
-                raise write_error(self.output, exc) from exc
-        else:
-            before = os.lseek(self.fd, 0, os.SEEK_CUR)
-            try:
-                write_all(self.fd, data)
-            except OSError as exc:
-                with contextlib.suppress(OSError):  # leave no partial line behind
-                    os.ftruncate(self.fd, before)
-                    os.lseek(self.fd, before, os.SEEK_SET)
-                raise write_error(self.output, exc) from exc
-        self.written_ids.add(done.result.article.id)
-        if done.origin:
-            self.written_sources.add(done.origin)
-
-    def fail(self, failed: Failed) -> None:
-        self.failed += 1
-        if self.ledger is None:
-            return  # a device or FIFO has no ledger beside it: the failure is on stderr
-        entry = make_entry(
-            failed.source, failed.article_id, failed.kind, failed.message, failed.attempts
-        )
-        try:
-            self.ledger.record(entry)
-        except OSError as exc:
-            raise write_error(self.ledger_path, exc) from exc
-
-    def close(self, *, complete: bool = True) -> None:
-        if self.lock is None:
-            os.close(self.fd)
-            return
-        try:
-            if self.ledger is not None:
-                self.ledger.close()
-            if self.appending:
-                done_ids = {article_id for article_id, _ in self.selection.done}
-                done_ids |= self.written_ids
-                self.remaining = compact_ledger(self.ledger_path, done_ids, self.written_sources)
-            else:
-                self.remaining = self.failed
-        except OSError as exc:
-            raise write_error(self.ledger_path, exc) from exc
-        finally:
-            self.lock.close()
-
-    def notes(self) -> list[str]:
-        lines = []
-        if self.skipped.done:
-            lines.append(
-                f"resume: {self.skipped.done} article(s) already in {self.output}, skipped"
-            )
-        if self.remaining:
-            lines.append(f"failures: {self.remaining} listed in {self.ledger_path}")
-        return lines
-
-
 class LineStream(Sink):
     """JSON Lines to a stream (stdout), each line flushed as its article finishes."""
 
@@ -223,14 +98,31 @@ class LineStream(Sink):
             raise stdout_error(exc) from exc
 
 
+class DeviceLines(Sink):
+    """JSON Lines written straight into a device or FIFO (no lock, no ledger, no resume)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY)
+
+    def write(self, done: Done) -> None:
+        try:
+            write_all(self.fd, ((done.line or done.result.model_dump_json()) + "\n").encode())
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
+
+    def close(self, *, complete: bool = True) -> None:
+        os.close(self.fd)
+
+
 class Buffered(Sink):
-    """Every result kept, then rendered whole in `fmt` to the output (else stdout).
+    """Every result kept, then rendered whole (`rendering`) to the output (else stdout).
 
     A file output is locked and checked for writing when the sink opens, before any request.
     """
 
-    def __init__(self, fmt: OutputFormat, target: OutputTarget | None = None) -> None:
-        self.fmt = fmt
+    def __init__(self, rendering: Rendering, target: OutputTarget | None = None) -> None:
+        self.rendering = rendering
         self.target = target or OutputTarget(None)
         self.results: list[ExtractionResult] = []
         self.lock: LockedOutput | None = None
@@ -249,7 +141,7 @@ class Buffered(Sink):
     def close(self, *, complete: bool = True) -> None:
         try:
             if complete:  # a run stopped by Ctrl-C or an error writes no half document
-                self._write(render(self.results, self.fmt))
+                self._write(render(self.results, self.rendering))
         finally:
             if self.lock is not None:
                 self.lock.close(remove_if_unused=True)
@@ -269,21 +161,3 @@ class Buffered(Sink):
             raise OutputError(
                 f"cannot write {path}: {exc.strerror or exc}; nothing was written"
             ) from exc
-
-
-def open_sink(
-    output: Path | None, fmt: OutputFormat, *, resume: bool = False, retry_failures: bool = False
-) -> Sink:
-    """The sink for a run's options; raises `UsageError` when they do not fit together or
-    the output cannot be written (before any article is read)."""
-    target = OutputTarget.of(output)
-    if (resume or retry_failures) and (target.path is None or fmt is not OutputFormat.jsonl):
-        raise UsageError("--resume and --retry-failures need -o FILE with JSON Lines output")
-    try:
-        if fmt is OutputFormat.jsonl:
-            if target.path is None:
-                return LineStream(sys.stdout)
-            return JsonLinesFile(target, resume=resume, retry_failures=retry_failures)
-        return Buffered(fmt, target)
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc

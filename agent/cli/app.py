@@ -16,9 +16,11 @@ import typer
 from agent import __version__
 from agent.cli.cache import cache_app
 from agent.cli.eval import eval_command
+from agent.cli.export import export
 from agent.cli.extract import extract
 from agent.cli.gold import gold_app
 from agent.cli.group import SitrepCommand, SitrepGroup
+from agent.cli.init import init
 from agent.cli.models import models
 from agent.cli.view import view
 
@@ -61,5 +63,7 @@ app.command(cls=SitrepCommand)(extract)
 app.command(cls=SitrepCommand)(view)
 app.command(cls=SitrepCommand)(models)
 app.command("eval", cls=SitrepCommand)(eval_command)
+app.command(cls=SitrepCommand)(export)
+app.command(cls=SitrepCommand)(init)
 app.add_typer(gold_app, name="gold")
 app.add_typer(cache_app, name="cache")

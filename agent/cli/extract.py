@@ -19,10 +19,10 @@ from agent.articles import (
     stdin_holds_jsonl,
 )
 from agent.batch.cache import open_cache
-from agent.batch.formats import OutputFormat
+from agent.batch.formats import CsvKind, OutputFormat, Rendering, format_of
+from agent.batch.outputs import open_sink
 from agent.batch.progress import Budget, Tally, progress_line, summary_lines
 from agent.batch.session import ExtractionJob, Voice, run_job
-from agent.batch.sinks import open_sink
 from agent.cli.options import (
     EXIT_FAILED_ITEMS,
     ConcurrencyOpt,
@@ -78,8 +78,17 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         metavar="FORMAT",
-        help="json (one article, pretty), jsonl (one object per line; the default for "
-        "several articles), table (for humans), csv (one row per casualty figure).",
+        help="json (one article: a pretty object; several: a JSON array), jsonl (one object "
+        "per line; the default for several articles), table (for humans), csv (one row per "
+        "item of --kind), sqlite (tables of a database; also chosen by -o FILE.sqlite).",
+    ),
+]
+KindOpt = Annotated[
+    CsvKind,
+    typer.Option(
+        "--kind",
+        metavar="KIND",
+        help="With --format csv: casualties (one row per figure), events or causes.",
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")]
@@ -147,6 +156,7 @@ def extract(
     published: PublishedOpt = None,
     output: OutputOpt = None,
     fmt: FormatOpt = None,
+    kind: KindOpt = CsvKind.casualties,
     vague_table: VagueOpt = None,
     concurrency: ConcurrencyOpt = None,
     quiet: QuietOpt = False,
@@ -176,9 +186,10 @@ def extract(
     )
     cache = None if no_cache else open_cache(settings, extractor)
     stdin = _stdin()
-    chosen = fmt or (OutputFormat.json if _single_input(inputs, stdin) else OutputFormat.jsonl)
+    single = _single_input(inputs, stdin)
+    rendering = Rendering(_format(fmt, target.path, single), single=single, kind=kind)
     try:
-        sink = open_sink(target.path, chosen, resume=resume, retry_failures=retry_failures)
+        sink = open_sink(target.path, rendering, resume=resume, retry_failures=retry_failures)
     except BaseException:
         if cache is not None:
             cache.close()
@@ -224,6 +235,16 @@ def _published(value: str | None) -> str | None:
         return parse_published(value)
     except InputError as exc:
         raise UsageError(f"--published: {exc.message}") from None
+
+
+def _format(fmt: OutputFormat | None, output: Path | None, single: bool) -> OutputFormat:
+    """The format asked for; else SQLite for -o *.sqlite (*.db), pretty JSON for one
+    article, JSON Lines for several."""
+    if fmt is not None:
+        return fmt
+    if format_of(output) is OutputFormat.sqlite:
+        return OutputFormat.sqlite
+    return OutputFormat.json if single else OutputFormat.jsonl
 
 
 def _stdin() -> BinaryIO:
