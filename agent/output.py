@@ -92,6 +92,11 @@ class OutputTarget:
         path = Path(output)
         if path.is_dir():
             raise UsageError(f"-o {path} is a folder: name a file in it")
+        for folder in path.absolute().parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    raise UsageError(f"cannot write {path}: {folder} is a file, not a folder")
+                break
         if path.is_socket():
             raise UsageError(f"-o {path} is a socket: name a file")
         return cls(path)

@@ -96,16 +96,16 @@ ResumeOpt = Annotated[
     bool,
     typer.Option(
         "--resume",
-        help="With -o out.jsonl: skip the articles already in it (same id and sha256) and "
-        "append the rest.",
+        help="With -o out.jsonl (or results.sqlite): skip the articles already in it (same id "
+        "and sha256) and add the rest.",
     ),
 ]
 RetryOpt = Annotated[
     bool,
     typer.Option(
         "--retry-failures",
-        help="With -o out.jsonl: run again only the articles in out.jsonl.failures.jsonl "
-        "and rewrite that ledger with what still fails.",
+        help="With -o out.jsonl (or results.sqlite): run again only the articles in its "
+        ".failures.jsonl ledger and rewrite that ledger with what still fails.",
     ),
 ]
 NoCacheOpt = Annotated[
