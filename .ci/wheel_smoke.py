@@ -3,7 +3,8 @@
     python .ci/wheel_smoke.py /path/to/venv-with-the-wheel/bin/sitrep
 
 Runs, from that installation and outside the checkout: `sitrep --help`, `sitrep extract
---model rules`, and `sitrep extract` through the LLM path against the scripted server (so the
+--model rules` on a text and on a saved web page (trafilatura and its dependencies must come
+with the wheel), and `sitrep extract` through the LLM path against the scripted server (so the
 prompt files must ship inside the wheel). Exits 1 on the first thing that is wrong.
 """
 
@@ -49,6 +50,13 @@ def main(sitrep: str) -> None:
     rules = run("extract", str(EXAMPLE), "--model", "rules")
     figures = json.loads(rules.stdout)["casualties"] if rules.returncode == 0 else []
     check(bool(figures), "sitrep extract --model rules", rules.stderr)
+    page = run("extract", str(ROOT / "tests" / "pages" / "wire.html"), "--model", "rules")
+    article = json.loads(page.stdout) if page.returncode == 0 else {}
+    check(
+        article.get("article", {}).get("published") == "2024-05-14" and not article["warnings"],
+        "sitrep extract of a web page (main text and date through trafilatura)",
+        page.stdout + page.stderr,
+    )
     with ScriptedServer() as server:
         server.responder = lambda request: answer(GOOD)
         config = work / "sitrep.toml"

@@ -7,37 +7,47 @@ Offsets are indices into `Article.text` exactly as decoded: no newline translati
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import sys
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, cast
 
-from agent.errors import InputError
+from agent.decoding import (
+    LongLine,
+    bounded_lines,
+    check_text,
+    decode,
+    json_line_limit,
+    over_limit,
+    page_byte_limit,
+    read_bounded,
+    refuse_binary,
+    text_byte_limit,
+)
+from agent.errors import InputError, one_line
+from agent.fingerprints import Fingerprints, fingerprint
+from agent.folders import walk
 from agent.schema import ArticleInfo
+from agent.titles import guess_title, with_title
+from agent.webpages import read_page
+
+__all__ = ["Article", "InputProblem", "decode", "read_file", "read_inputs", "read_jsonl"]
+DEFAULT_MAX_CHARS = 200_000
+UNSET_MAX_CHARS = 5_000_000  # how much is read when no limit is given (view, eval): bounded
 
 TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
-
-_SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"%PDF": "a PDF document",
-    b"GIF8": "a GIF image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x7fELF": "an executable",
-}
 
 
 @dataclass
@@ -50,6 +60,7 @@ class Article:
     url: str | None = None
     origin: str = ""  # where it was read from, for messages
     notes: list[str] = field(default_factory=list)  # e.g. "decoded as Windows-1252"
+    author: str | None = None
 
     @cached_property
     def sha256(self) -> str:
@@ -65,6 +76,7 @@ class Article:
             source=self.source,
             published=self.published,
             url=self.url,
+            author=self.author,
             sha256=self.sha256,
         )
 
@@ -79,172 +91,104 @@ class InputProblem:
     notice: bool = False  # a file deliberately passed over (not an article), not a failure
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.message}"
+        return f"{one_line(self.source)}: {self.message}"
 
 
-def decode(data: bytes, source: str) -> tuple[str, list[str]]:
-    """Bytes to text: BOMs honoured, UTF-8 first, Windows-1252 as a declared fallback."""
-    notes: list[str] = []
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"invalid {codec} text at byte {exc.start}", source=source
-                ) from None
-            return _check_text(text, source), notes
-    for sig, what in _SIGNATURES.items():
-        if data.startswith(sig):
-            raise InputError(f"binary file ({what}), not an article", source=source)
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise InputError(
-            f"contains NUL bytes (first at byte {nul}): binary data, not text", source=source
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise InputError(
-                f"not UTF-8 (invalid byte at {exc.start}) nor Windows-1252 text", source=source
-            ) from None
-        notes.append(f"not valid UTF-8 (byte {exc.start}); decoded as Windows-1252")
-    return _check_text(text, source), notes
-
-
-def _check_text(text: str, source: str) -> str:
-    if "\x00" in text:
-        raise InputError("contains NUL characters: binary data, not text", source=source)
-    if not text.strip():
-        raise InputError(
-            "empty article (no text)" if not text else "whitespace only", source=source
-        )
-    return text
-
-
-def guess_title(text: str) -> str | None:
-    """A headline: a short first line followed by a blank line."""
-    lines = text.splitlines()
-    if len(lines) >= 3 and lines[0].strip() and not lines[1].strip() and len(lines[0]) <= 250:
-        return lines[0].strip()
-    return None
-
-
-class _TextFromHTML(HTMLParser):
-    _SKIP: ClassVar[set[str]] = {
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "svg",
-        "nav",
-        "footer",
-        "aside",
-        "form",
-    }
-    _BLOCK: ClassVar[set[str]] = {
-        "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section",
-        "article", "blockquote", "header", "figcaption", "pre", "table", "ul", "ol",
-    }  # fmt: skip
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: str | None = None
-        self._skip = 0
-        self._in_title = False
-        self._h1: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "h1" and self._h1 is None:
-            self._h1 = []
-        if tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skip:
-            self._skip -= 1
-        elif tag == "title":
-            self._in_title = False
-        if tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title = (self.title or "") + data
-        elif not self._skip:
-            self.parts.append(data)
-            if self._h1 is not None and not self.title:
-                self._h1.append(data)
-
-
-def html_to_text(html: str) -> tuple[str, str | None]:
-    """The readable text of an HTML page (scripts, styles and navigation left out)."""
-    parser = _TextFromHTML()
-    parser.feed(html)
-    parser.close()
-    raw = "".join(parser.parts)
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", raw)]
-    text = "\n\n".join(p for p in paragraphs if p)
-    title = " ".join((parser.title or "").split()) or None
-    if title is None and parser._h1:
-        title = " ".join("".join(parser._h1).split()) or None
-    return text, title
-
-
-def read_file(path: Path, published: str | None = None) -> Iterator[Article | InputProblem]:
-    """The articles in one file (one for text/HTML, one per line for JSON Lines)."""
+def read_file(
+    path: Path, published: str | None = None, max_chars: int = DEFAULT_MAX_CHARS
+) -> Iterator[Article | InputProblem]:
+    """The articles in one file (one for text/HTML, one per line for JSON Lines), never
+    reading more than an article under `max_chars` can take."""
     source = str(path)
     suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        try:
-            with path.open("rb") as handle:
-                yield from read_jsonl(handle, source, published)
-        except OSError as exc:
-            yield InputProblem(source, f"cannot read: {exc.strerror or exc}")
-        return
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            if suffix in JSONL_SUFFIXES:
+                yield from read_jsonl(handle, source, published, max_chars)
+                return
+            html = suffix in HTML_SUFFIXES
+            limit = page_byte_limit(max_chars) if html else text_byte_limit(max_chars)
+            size = os.fstat(handle.fileno())
+            if stat.S_ISREG(size.st_mode) and size.st_size > limit:
+                yield InputProblem(source, over_limit(max_chars, f"{size.st_size:,} bytes"))
+                return
+            data, more = read_bounded(handle, limit)
     except OSError as exc:
         yield InputProblem(source, f"cannot read: {exc.strerror or exc}")
         return
+    yield _article_from_bytes(data, more, source, path.stem, published, max_chars, html=html)
+
+
+def _article_from_bytes(
+    data: bytes,
+    more: bool,
+    source: str,
+    article_id: str,
+    published: str | None,
+    max_chars: int,
+    *,
+    html: bool = False,
+) -> Article | InputProblem:
     try:
+        if more:  # more bytes than any article under the limit: say why it is refused
+            refuse_binary(data, source)
+            return InputProblem(source, over_limit(max_chars, f"more than {len(data):,} bytes"))
         text, notes = decode(data, source)
     except InputError as exc:
-        yield InputProblem(source, exc.message)
-        return
-    title: str | None
-    if suffix in HTML_SUFFIXES:
-        text, title = html_to_text(text)
-        if not text.strip():
-            yield InputProblem(source, "HTML page has no readable text")
-            return
-    else:
-        title = guess_title(text)
-    yield Article(
-        id=path.stem, text=text, title=title, published=published, origin=source, notes=notes
+        return InputProblem(source, exc.message)
+    if html:
+        return _article_from_page(text, source, article_id, published, notes)
+    markdown = source.lower().endswith((".md", ".markdown"))
+    return Article(
+        id=article_id,
+        text=text,
+        title=guess_title(text, markdown=markdown),
+        published=published,
+        origin=source,
+        notes=notes,
+    )
+
+
+def _article_from_page(
+    html: str, source: str, article_id: str, published: str | None, notes: list[str]
+) -> Article | InputProblem:
+    """An article from a page's main text; `--published` wins over the page's own date."""
+    page = read_page(html)
+    if not page.text.strip():
+        return InputProblem(source, "HTML page has no readable text")
+    date = published
+    if date is None and page.published:
+        try:
+            date = parse_published(page.published)
+        except InputError:
+            notes.append(f"the page's publication date {page.published!r} is not a date: ignored")
+    return Article(
+        id=article_id,
+        text=with_title(page.text, page.title),
+        title=page.title,
+        source=page.site_name,
+        published=date,
+        url=page.url,
+        author=page.author,
+        origin=source,
+        notes=[*notes, *page.warnings],
     )
 
 
 def read_jsonl(
-    handle: BinaryIO, source: str, published: str | None = None
+    handle: BinaryIO,
+    source: str,
+    published: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> Iterator[Article | InputProblem]:
-    """One article per line: `id`, `text`, optional `title`, `published`, `source`, `url`."""
-    for number, raw in enumerate(handle, start=1):
+    """One article per line: `id`, `text`, optional `title`, `published`, `source`, `url`.
+    A line longer than any article under `max_chars` can take is skipped unread."""
+    limit = json_line_limit(max_chars)
+    for number, raw in enumerate(bounded_lines(handle, limit), start=1):
         where = f"{source}:{number}"
+        if isinstance(raw, LongLine):
+            yield InputProblem(where, over_limit(max_chars, f"a line of {raw.size:,} bytes"))
+            continue
         if not raw.strip():
             continue
         try:
@@ -289,7 +233,7 @@ def article_from_record(
         what = "has no 'text'" if text is None else "'text' is not a string"
         return InputProblem(where, what, article_id=rid)
     try:
-        _check_text(text, where)
+        check_text(text, where)
     except InputError as exc:
         return InputProblem(where, exc.message, article_id=rid)
     pub = published or record.get("published")
@@ -300,13 +244,15 @@ def article_from_record(
             pub = parse_published(pub)
         except InputError as exc:
             return InputProblem(where, exc.message, article_id=rid)
+    title = _opt_str(record.get("title"))
     return Article(
         id=rid or where,
-        text=text,
-        title=_opt_str(record.get("title")),
+        text=with_title(text, title),
+        title=title,
         source=_opt_str(record.get("source")),
         published=pub,
         url=_opt_str(record.get("url")),
+        author=_opt_str(record.get("author")),
         origin=where,
     )
 
@@ -319,8 +265,9 @@ def parse_published(value: str) -> str:
     """A publication date as YYYY-MM-DD (a full ISO timestamp is cut to its date)."""
     try:
         return date.fromisoformat(value.strip()[:10]).isoformat()
-    except ValueError:
-        raise InputError(f"publication date {value!r} is not YYYY-MM-DD") from None
+    except ValueError as exc:
+        why = f" ({exc})" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()[:10]) else ""
+        raise InputError(f"publication date {value!r} is not a YYYY-MM-DD date{why}") from None
 
 
 def read_inputs(
@@ -339,8 +286,9 @@ def read_inputs(
     The ids seen are remembered as 64-bit fingerprints (id -> text), at most ~40 bytes per
     article whatever the ids and texts, so that a long stream stays small in memory.
     """
-    seen = _Fingerprints()
-    for item in _read_all(inputs, published, stdin):
+    seen = Fingerprints()
+    bound = max_chars if max_chars is not None else UNSET_MAX_CHARS
+    for item in _read_all(inputs, published, stdin, bound):
         if isinstance(item, InputProblem):
             yield item
             continue
@@ -352,8 +300,8 @@ def read_inputs(
                 article_id=item.id,
             )
             continue
-        digest = _fingerprint(item.text)
-        key = _fingerprint(item.id)
+        digest = fingerprint(item.text)
+        key = fingerprint(item.id)
         known = seen.get(key)
         if known is not None:
             if known == digest:
@@ -364,74 +312,27 @@ def read_inputs(
                 )
                 continue
             n = 2
-            while _fingerprint(f"{item.id}~{n}") in seen:
+            while fingerprint(f"{item.id}~{n}") in seen:
                 n += 1
             item.notes.append(f"id {item.id!r} was already used by another text; renamed")
             item.id = f"{item.id}~{n}"
-            key = _fingerprint(item.id)
+            key = fingerprint(item.id)
         seen.put(key, digest)
         yield item
 
 
-def _fingerprint(text: str) -> int:
-    """64 bits of the text's SHA-256 (never 0): the same across runs, and two texts share it
-    by chance only once in about 10^19 pairs."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") or 1
-
-
-class _Fingerprints:
-    """Fingerprint -> fingerprint, in two flat arrays (open addressing, at most 3/4 full):
-    16 bytes a slot, where a dict of Python ints costs ~100 bytes an entry."""
-
-    def __init__(self) -> None:
-        self._keys, self._values = _zeros(1024), _zeros(1024)  # key 0: an empty slot
-        self._used = 0
-
-    def _slot(self, key: int) -> int:
-        keys, mask = self._keys, len(self._keys) - 1
-        slot = key & mask
-        while keys[slot] and keys[slot] != key:
-            slot = (slot + 1) & mask
-        return slot
-
-    def get(self, key: int) -> int | None:
-        slot = self._slot(key)
-        return self._values[slot] if self._keys[slot] else None
-
-    def __contains__(self, key: int) -> bool:
-        return bool(self._keys[self._slot(key)])
-
-    def put(self, key: int, value: int) -> None:
-        slot = self._slot(key)
-        if not self._keys[slot]:
-            self._used += 1
-        self._keys[slot], self._values[slot] = key, value
-        if self._used * 4 > len(self._keys) * 3:
-            keys, values = self._keys, self._values
-            self._keys, self._values = _zeros(2 * len(keys)), _zeros(2 * len(keys))
-            self._used = 0
-            for old_key, old_value in zip(keys, values, strict=True):
-                if old_key:
-                    self.put(old_key, old_value)
-
-
-def _zeros(size: int) -> array[int]:
-    return array("Q", bytes(8 * size))
-
-
 def _read_all(
-    inputs: Iterable[str], published: str | None, stdin: BinaryIO | None
+    inputs: Iterable[str], published: str | None, stdin: BinaryIO | None, max_chars: int
 ) -> Iterator[Article | InputProblem]:
     for item in inputs:
         if item == "-":
-            yield from _read_stdin(stdin or sys.stdin.buffer, published)
+            yield from _read_stdin(stdin or sys.stdin.buffer, published, max_chars)
             continue
         path = Path(item)
         if not path.exists():
             yield InputProblem(item, "no such file or directory")
         elif path.is_dir():
-            yield from _read_dir(path, published)
+            yield from _read_dir(path, published, max_chars)
         elif path.suffix.lower() not in SUPPORTED:
             yield InputProblem(
                 item,
@@ -439,39 +340,45 @@ def _read_all(
                 "or .jsonl",
             )
         else:
-            yield from read_file(path, published)
+            yield from read_file(path, published, max_chars)
 
 
-def _read_dir(folder: Path, published: str | None) -> Iterator[Article | InputProblem]:
-    try:
-        entries = sorted(p for p in folder.rglob("*") if p.is_file())
-    except OSError as exc:
-        yield InputProblem(str(folder), f"cannot list folder: {exc.strerror or exc}")
-        return
-    for path in entries:
-        if path.name.startswith("."):
-            continue
-        if path.suffix.lower() in SUPPORTED:
-            yield from read_file(path, published)
+def _read_dir(
+    folder: Path, published: str | None, max_chars: int
+) -> Iterator[Article | InputProblem]:
+    """The supported files of a folder and its subfolders, in order; every other entry is
+    named as passed over (unsupported files, FIFOs, devices, broken links, link loops)."""
+    for path, what in walk(folder, set()):
+        if isinstance(what, OSError):  # a folder or file that fails to be looked at
+            yield InputProblem(str(path), f"cannot read: {what.strerror or what}")
+        elif what is not None:
+            yield InputProblem(str(path), f"skipped: {what}", notice=True)
+        elif path.suffix.lower() in SUPPORTED:
+            yield from read_file(path, published, max_chars)
         else:
             yield InputProblem(str(path), "skipped: not a supported article file", notice=True)
 
 
-def _read_stdin(handle: BinaryIO, published: str | None) -> Iterator[Article | InputProblem]:
-    data = handle.read()
-    if data.lstrip()[:1] == b"{":
-        yield from read_jsonl(io.BytesIO(data), "<stdin>", published)
+def stdin_holds_jsonl(handle: BinaryIO) -> bool:
+    """Whether standard input starts with `{` (JSON Lines), looked at without consuming it."""
+    peek = getattr(handle, "peek", None)
+    head: bytes = peek(4096) if peek is not None else b""
+    return head.lstrip()[:1] == b"{"
+
+
+def _read_stdin(
+    handle: BinaryIO, published: str | None, max_chars: int
+) -> Iterator[Article | InputProblem]:
+    """Standard input: JSON Lines when it starts with `{`, else one article; never more read
+    than an article under `max_chars` can take (it may never end)."""
+    if not hasattr(handle, "peek"):
+        handle = io.BufferedReader(cast(io.RawIOBase, handle))  # to look ahead
+    if stdin_holds_jsonl(handle):
+        yield from read_jsonl(handle, "<stdin>", published, max_chars)
         return
     try:
-        text, notes = decode(data, "<stdin>")
-    except InputError as exc:
-        yield InputProblem("<stdin>", exc.message)
+        data, more = read_bounded(handle, text_byte_limit(max_chars))
+    except OSError as exc:
+        yield InputProblem("<stdin>", f"cannot read: {exc.strerror or exc}")
         return
-    yield Article(
-        id="stdin",
-        text=text,
-        title=guess_title(text),
-        published=published,
-        origin="<stdin>",
-        notes=notes,
-    )
+    yield _article_from_bytes(data, more, "<stdin>", "stdin", published, max_chars)

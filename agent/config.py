@@ -135,6 +135,7 @@ class Settings(BaseModel):
     cache_path: str | None = None
     models: dict[str, ModelProfile] = Field(default_factory=dict)
     config_path: str | None = None
+    looked_for: list[str] = Field(default_factory=list)  # the config files searched, in order
 
 
 class ResolvedModel(BaseModel):
@@ -174,8 +175,9 @@ def load_settings(explicit: str | None = None, env: Mapping[str, str] | None = N
             raise ConfigError(f"cannot read config: {exc}", source=str(path)) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}", source=str(path)) from None
-        return parse_settings(data, source=str(path))
-    return Settings()
+        settings = parse_settings(data, source=str(path))
+        return settings.model_copy(update={"looked_for": [str(c.absolute()) for c in candidates]})
+    return Settings(looked_for=[str(c.absolute()) for c in candidates])
 
 
 def parse_settings(data: dict[str, Any], source: str = "config") -> Settings:
@@ -233,7 +235,8 @@ def resolve_model(
     else:
         known = ", ".join(sorted([RULES, AUTO, *settings.models])) or RULES
         raise ConfigError(
-            f"unknown model {chosen!r}: use a profile name ({known}) or openai/<model-id>"
+            f"unknown model {chosen!r}: use a profile name ({known}) or openai/<model-id>; "
+            + _where_profiles_come_from(settings)
         )
     updates: dict[str, Any] = {}
     if base_url:
@@ -252,6 +255,13 @@ def resolve_model(
             "or name another variable in api_key_env; --model rules works offline)"
         )
     return ResolvedModel(profile=profile, api_key=SecretStr(key) if key else None, note=note)
+
+
+def _where_profiles_come_from(settings: Settings) -> str:
+    if settings.config_path:
+        return f"profiles come from {settings.config_path}"
+    looked = ", ".join(settings.looked_for) or "none"
+    return f"no config file found (looked for {looked}): `sitrep init` writes one"
 
 
 def profile_status(profile: ModelProfile, env: Mapping[str, str]) -> tuple[bool, str]:

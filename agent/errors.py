@@ -7,6 +7,18 @@ prints a traceback for them.
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` safe inside a one-line message: newlines and other control characters (and
+    the Unicode line separators) are written as escapes (`\\n`, `\\x1b`)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
 
 class AgentError(Exception):
     """Base class: a problem sitrep can explain in one line.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.items import KINDS, Kind, clear_references, reference_problems
+from agent.items import KINDS, Kind, break_cycles, clear_references, reference_problems
 from agent.quantities import bare_plural_value, find_numbers, strict_minimum, vague_value
 from agent.schema import CasualtyDraft, CauseDraft, EventDraft, ExtractionDraft
 
@@ -140,6 +140,23 @@ class ArticleIndex:
                 end = self._index[pos + len(needle) - 1] + 1
                 return Span(self.text[start:end], start, end)
         return None
+
+    def find_all(self, quote: str) -> list[Span]:
+        """Every occurrence of `quote` in the article, in order (empty when it does not occur)."""
+        for candidate in (quote, clean_quote(quote)):
+            needle, _ = normalize(candidate)
+            needle = needle.strip()
+            if not needle:
+                return []
+            hits = self._hits(needle)
+            if hits:
+                spans = []
+                for pos in hits:
+                    start = self._index[pos]
+                    end = self._index[pos + len(needle) - 1] + 1
+                    spans.append(Span(self.text[start:end], start, end))
+                return spans
+        return []
 
     def _hits(self, needle: str) -> list[int]:
         """Where `needle` occurs in the folded text, covering whole article characters only
@@ -277,7 +294,10 @@ class Grounder:
     # --- the draft check (called by ExtractionDraft's validator) ---------------------------
 
     def check(self, draft: ExtractionDraft) -> ExtractionDraft:
-        """Ground every item of `draft`; raise with every problem, or drop what fails."""
+        """Ground every item of `draft`; raise with every problem, or drop what fails (a
+        `part_of` cycle is then broken with a warning, the figures kept)."""
+        if self.lenient:
+            self.warnings.extend(break_cycles(_lists(draft)))
         problems = self.problems(draft)
         if not problems:
             return draft

@@ -43,9 +43,9 @@ def ids_of(items: Items) -> dict[Kind, set[str]]:
 def reference_problems(
     items: Items, external: Mapping[Kind, set[str]] | None = None
 ) -> list[tuple[Kind, int, str]]:
-    """Every reference that names nothing: (kind, index of the item, what is wrong).
-    `external` holds ids of items outside `items` that references may name (the events of
-    earlier parts of a chunked article)."""
+    """Every reference that names nothing, and every `part_of` cycle: (kind, index of the
+    item, what is wrong). `external` holds ids of items outside `items` that references may
+    name (the events of earlier parts of a chunked article)."""
     ids = ids_of(items)
     for kind, known in (external or {}).items():
         ids[kind] = ids[kind] | known
@@ -59,7 +59,54 @@ def reference_problems(
                 problems.append((kind, n, "part_of cannot name the figure itself"))
             elif str(ref) not in ids[target]:
                 problems.append((kind, n, f"{name} {ref!r} names no {_NOUN[target]}"))
+    for n, cycle in part_of_cycles(items):
+        why = f"part_of makes a cycle ({' -> '.join(cycle)}); a figure cannot be part of a "
+        problems.append(("casualties", n, why + "figure that is part of it"))
     return problems
+
+
+def part_of_cycles(items: Items) -> list[tuple[int, list[str]]]:
+    """Every cycle of `part_of` among the casualty figures (C1 part of C2, C2 part of C1):
+    (index of the figure whose `part_of` closes it, the ids around the cycle). A figure that
+    names itself is a reference problem, not a cycle."""
+    figures = list(items.get("casualties", ()))
+    position = {str(field_of(f, "id")): n for n, f in enumerate(figures)}
+    cycles: list[tuple[int, list[str]]] = []
+    done: set[int] = set()
+    for first in range(len(figures)):
+        path: list[int] = []
+        n: int | None = first
+        while n is not None and n not in done and n not in path:
+            path.append(n)
+            parent = field_of(figures[n], "part_of")
+            n = position.get(str(parent)) if parent is not None else None
+            if n is not None and n == path[-1]:
+                n = None  # names itself: reference_problems says so
+        if n is not None and n in path:
+            loop = path[path.index(n) :]
+            closing = max(loop)  # the figure told last gives up its part_of
+            ids = [str(field_of(figures[i], "id")) for i in loop]
+            cycles.append((closing, [*ids, ids[0]]))
+        done.update(path)
+    return cycles
+
+
+def break_cycles(items: Items) -> list[str]:
+    """Clear the `part_of` that closes each cycle; one warning per cycle broken."""
+    figures = list(items.get("casualties", ()))
+    warnings = []
+    for n, ids in part_of_cycles(items):
+        item = figures[n]
+        ref = field_of(item, "part_of")
+        warnings.append(
+            f"{field_of(item, 'id')}: cleared part_of {ref!r}: {' -> '.join(ids)} is a cycle "
+            "(a figure cannot be part of a figure that is part of it)"
+        )
+        if isinstance(item, dict):
+            item["part_of"] = None
+        else:
+            item.part_of = None
+    return warnings
 
 
 def clear_references(items: Items, gone: Mapping[Kind, set[str]]) -> list[str]:

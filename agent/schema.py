@@ -157,6 +157,7 @@ class ArticleInfo(_Strict):
     source: str | None = None
     published: str | None = None
     url: str | None = None
+    author: str | None = None
     sha256: str
 
 

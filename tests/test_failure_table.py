@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.helpers import ROOT
 
 TEST_NAME = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
-EXIT_CODE = re.compile(r"(?:0|2|3|4|130)(?:, or (?:0|2|3|4|130))?|any")
+EXIT_CODE = re.compile(r"(?:0|1|2|3|4|5|130)(?:, or (?:0|1|2|3|4|5|130))?|any")
 
 
 def failure_rows(readme: str) -> list[list[str]]:

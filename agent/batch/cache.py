@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 
 from agent.articles import Article
 from agent.config import Settings
-from agent.errors import ConfigError
+from agent.errors import AgentError, ConfigError
 from agent.extractors.base import Extractor
 from agent.schema import SCHEMA_VERSION, ExtractionResult, Usage
 
@@ -57,26 +58,51 @@ class CacheStats:
     size_bytes: int
 
 
-class ResponseCache:
-    """Finished `ExtractionResult`s by key, in one SQLite file."""
+class CacheError(AgentError):
+    """The cache file cannot be read (damaged, or not a cache)."""
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
+    kind = "cache"
+    exit_code = 1
+
+
+# How long a lookup or a store may wait for another process's write lock, and how long the
+# cache is then left alone: a busy cache costs an article at most this, never the run.
+BUSY_TIMEOUT_S = 0.5
+BACKOFF_S = 5.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class ResponseCache:
+    """Finished `ExtractionResult`s by key, in one SQLite file.
+
+    A lookup or store that cannot get the file within `busy_timeout_s` (another process holds
+    a write transaction) or fails (a damaged file) is skipped: a miss, or a result not cached.
+    The cache is then left alone for `BACKOFF_S` seconds, and the first such skip of a run
+    leaves one line in `notices` for the user.
+    """
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.path = path
+        self.notices: list[str] = []
+        self.skipped = 0  # lookups and stores skipped because the cache was busy or broken
+        self._resting_until = 0.0
+        self._noticed = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # used from one worker thread at a time (`_worker`), never from the event loop
             self._db = sqlite3.connect(
-                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+                path, timeout=5.0, isolation_level=None, check_same_thread=False
             )
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self._db.execute("PRAGMA busy_timeout = 5000")  # a first open may wait a little
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS results ("
                 "key TEXT PRIMARY KEY, result TEXT NOT NULL, created TEXT NOT NULL)"
             )
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the cache: {exc}", source=str(path)) from None
+            raise ConfigError(f"cannot open the cache: {exc}", source=str(path)) from exc
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitrep-cache")
 
     def get(self, key: str) -> str | None:
@@ -90,11 +116,44 @@ class ResponseCache:
             (key, result_json, now),
         )
 
+    def _usable(self) -> bool:
+        if time.monotonic() < self._resting_until:
+            self.skipped += 1
+            return False
+        return True
+
+    def _skip(self, exc: sqlite3.Error) -> None:
+        """A lookup or store that failed: leave the cache alone for a while, say so once."""
+        self.skipped += 1
+        self._resting_until = time.monotonic() + BACKOFF_S
+        if self._noticed:
+            return
+        self._noticed = True
+        busy = isinstance(exc, sqlite3.OperationalError) and (
+            "locked" in str(exc) or "busy" in str(exc)
+        )
+        why = (
+            f"busy: another process holds a write lock for more than {BUSY_TIMEOUT_S:g} s"
+            if busy
+            else f"unusable ({exc}; `sitrep cache clear` removes a damaged cache)"
+        )
+        self.notices.append(
+            f"the response cache {self.path} is {why}; articles go on without it meanwhile"
+        )
+
+    def take_notices(self) -> list[str]:
+        """The notices since the last call (each said once)."""
+        notices, self.notices = self.notices, []
+        return notices
+
     def lookup(self, identity: Mapping[str, Any], article: Article) -> ExtractionResult | None:
         """A cached result for this article, with its own article info and zero usage."""
+        if not self._usable():
+            return None
         try:
             raw = self.get(cache_key(identity, article))
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._skip(exc)
             return None  # a cache that cannot answer is a miss, never a failed article
         if raw is None:
             return None
@@ -111,23 +170,25 @@ class ResponseCache:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, self.lookup, identity, article)
 
-    async def astore(
-        self, identity: Mapping[str, Any], article: Article, result: ExtractionResult
-    ) -> None:
+    async def astore(self, identity: Mapping[str, Any], article: Article, line: str) -> None:
         """`store` on the cache's own thread."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._worker, self.store, identity, article, result)
+        await loop.run_in_executor(self._worker, self.store, identity, article, line)
 
-    def store(
-        self, identity: Mapping[str, Any], article: Article, result: ExtractionResult
-    ) -> None:
+    def store(self, identity: Mapping[str, Any], article: Article, line: str) -> None:
+        """Keep a result (`line`: its JSON); a cache that cannot take it is skipped."""
+        if not self._usable():
+            return
         try:
-            self.put(cache_key(identity, article), result.model_dump_json())
-        except sqlite3.Error:
-            return  # not cached this time; the result itself is fine
+            self.put(cache_key(identity, article), line)
+        except sqlite3.Error as exc:
+            self._skip(exc)  # not cached this time; the result itself is fine
 
     def stats(self) -> CacheStats:
-        (entries,) = self._db.execute("SELECT count(*) FROM results").fetchone()
+        try:
+            (entries,) = self._db.execute("SELECT count(*) FROM results").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
         size = sum(
             p.stat().st_size
             for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
@@ -145,6 +206,69 @@ class ResponseCache:
     def close(self) -> None:
         self._worker.shutdown(wait=True)
         self._db.close()
+
+
+def _damaged(path: Path, exc: BaseException) -> CacheError:
+    return CacheError(
+        f"the cache is damaged ({exc}): `sitrep cache clear` removes it", source=str(path)
+    )
+
+
+def open_for_maintenance(path: Path) -> ResponseCache:
+    """The cache for `sitrep cache stats`: a file that cannot be opened is one clear error."""
+    try:
+        return ResponseCache(path)
+    except ConfigError as exc:
+        if _is_sqlite_file(path):
+            raise _damaged(path, exc.__cause__ or exc) from None
+        raise
+
+
+@dataclass(frozen=True)
+class Cleared:
+    path: Path
+    entries: int  # cached extractions deleted
+    damaged: str | None = None  # why the file was removed whole instead
+
+
+def clear_cache(path: Path) -> Cleared:
+    """Delete every cached extraction; a damaged cache file is removed whole.
+
+    A file at the cache path that is not an SQLite database is left alone (an error): it is
+    not sitrep's to remove.
+    """
+    if not path.exists():
+        return Cleared(path, 0)
+    try:
+        cache = ResponseCache(path)
+    except ConfigError as exc:
+        return _remove_damaged(path, exc.__cause__ or exc)
+    try:
+        entries = cache.clear()
+    except sqlite3.DatabaseError as exc:
+        cache.close()
+        return _remove_damaged(path, exc)
+    cache.close()
+    return Cleared(path, entries)
+
+
+def _remove_damaged(path: Path, exc: BaseException) -> Cleared:
+    if not _is_sqlite_file(path):
+        raise CacheError(
+            f"not an SQLite cache ({exc}); left as it is: remove it yourself or set cache_path",
+            source=str(path),
+        )
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        part.unlink(missing_ok=True)
+    return Cleared(path, 0, damaged=str(exc))
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
 
 
 def open_cache(settings: Settings, extractor: Extractor) -> ResponseCache | None:

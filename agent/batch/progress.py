@@ -26,7 +26,8 @@ class Tally:
     completion_tokens: int = 0
     started: int = 0
     undone: int = 0  # articles never started because a budget was reached
-    stopped_by: str | None = None  # the budget that stopped the run
+    stopped_by: str | None = None  # the budget that stopped the run, or "output"
+    unwritten: int = 0  # results not written because the output failed
     interrupted: bool = False
     t0: float = field(default_factory=time.monotonic)
     # live counts of the extractor (requests sent, tokens received) and when each article in
@@ -114,7 +115,13 @@ def summary_lines(tally: Tally) -> list[str]:
         f"{tally.completion_tokens} completion tokens, estimated cost {tally.cost:.4f}; "
         f"{elapsed:.1f} s, {rate:.1f} articles/s"
     ]
-    if tally.stopped_by:
+    if tally.stopped_by == "output":
+        lines.append(
+            f"stopped: the output could not be written; {tally.unwritten} finished article(s) "
+            f"not written, {tally.undone} left undone (what is written is kept; with -o FILE, "
+            "--resume continues)"
+        )
+    elif tally.stopped_by:
         lines.append(
             f"budget: {tally.stopped_by} reached; {tally.undone} article(s) left undone "
             "(run again with --resume to continue)"

@@ -11,10 +11,12 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
+from pydantic_core import PydanticSerializationError
+
 from agent.articles import Article, InputProblem
 from agent.batch.cache import ResponseCache
 from agent.batch.progress import Budget, Tally
-from agent.errors import AgentError
+from agent.errors import AgentError, ResponseError, one_line
 from agent.extractors.base import Extractor
 from agent.extractors.results import extract_article
 from agent.schema import ExtractionResult
@@ -24,6 +26,7 @@ from agent.schema import ExtractionResult
 class Done:
     result: ExtractionResult
     origin: str = ""  # where the article was read from
+    line: str = ""  # the result as one JSON line (no newline), made once for every writer
 
 
 @dataclass(frozen=True)
@@ -39,29 +42,58 @@ class Failed:
     stop: AgentError | None = None
 
     def line(self) -> str:
+        """`source (id): message` on one line: control characters in names are escaped."""
         who = self.article_id if self.article_id and self.article_id != self.source else None
-        return f"{self.source}{f' ({who})' if who else ''}: {self.message}"
+        return f"{one_line(self.source)}{f' ({one_line(who)})' if who else ''}: {self.message}"
 
 
 Outcome = Done | Failed
 
 
 async def _one(extractor: Extractor, article: Article, cache: ResponseCache | None) -> Outcome:
-    identity = extractor.cache_identity if cache is not None else None
-    if cache is not None and identity is not None:
-        hit = await cache.alookup(identity, article)
-        if hit is not None:
-            return Done(hit, article.origin)
+    """One article, start to end; whatever goes wrong on the way fails this article only.
+
+    An `AgentError` keeps its kind; anything else (a bug, a reply nothing foresaw) becomes
+    kind `internal` with its type and message. An error no article would get past (a refused
+    key, an unreachable endpoint, a refused mode) is recorded with `stop` set, and the run
+    stops after it; cancellation leaves this function.
+    """
     try:
-        result = await extract_article(extractor, article)
-        if cache is not None and identity is not None:
-            await cache.astore(identity, article, result)
-        return Done(result, article.origin)
+        return await _extract(extractor, article, cache)
     except AgentError as exc:
         attempts = exc.attempts if exc.attempts is not None else 1
         stop = exc if exc.stops_run else None  # every article would fail the same way
         source = article.origin or article.id
         return Failed(source, article.id, exc.kind, exc.message, attempts, stop)
+    except Exception as exc:
+        message = f"unexpected {type(exc).__name__}: {one_line(str(exc))[:200]}"
+        return Failed(article.origin or article.id, article.id, "internal", message, 1)
+
+
+async def _extract(extractor: Extractor, article: Article, cache: ResponseCache | None) -> Done:
+    identity = extractor.cache_identity if cache is not None else None
+    if cache is not None and identity is not None:
+        hit = await cache.alookup(identity, article)
+        if hit is not None:
+            return Done(hit, article.origin, serialise(hit))
+    result = await extract_article(extractor, article)
+    line = serialise(result)
+    if cache is not None and identity is not None:
+        await cache.astore(identity, article, line)
+    return Done(result, article.origin, line)
+
+
+def serialise(result: ExtractionResult) -> str:
+    """The result as one JSON line; a result that cannot be written (a string holding half of
+    a surrogate pair, which no UTF-8 file can hold) is an invalid response of that article."""
+    try:
+        return result.model_dump_json()
+    except (PydanticSerializationError, ValueError) as exc:
+        if "surrogate" in str(exc):
+            reason = "a string holds half of a surrogate pair (not valid Unicode)"
+        else:
+            reason = one_line(str(exc))[:200]
+        raise ResponseError(f"the result cannot be written as JSON: {reason}") from exc
 
 
 async def run_batch(

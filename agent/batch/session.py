@@ -16,7 +16,10 @@ from agent.batch.cache import ResponseCache
 from agent.batch.progress import Budget, Tally
 from agent.batch.run import Failed, run_batch
 from agent.batch.sinks import Sink
+from agent.errors import one_line
 from agent.extractors.base import Extractor
+from agent.output import OutputError
+from agent.schema import ExtractionResult
 
 
 @dataclass
@@ -59,6 +62,7 @@ async def run_extraction(
     The extractor is closed when the run ends, also when it stops on an error.
     """
     failures = 0
+    broken: OutputError | None = None  # the output could not be written: the run stops
     ticker = asyncio.create_task(progress(tally)) if progress is not None else None
     try:
         async for outcome in run_batch(
@@ -70,25 +74,43 @@ async def run_extraction(
             tally=tally,
             keep_order=keep_order,
         ):
+            if cache is not None and not voice.quiet:
+                for notice in cache.take_notices():
+                    voice.say(f"note: {notice}")
             if isinstance(outcome, Failed):
                 failures += 1
                 if outcome.stop is None:  # a stopping error is said once, as the run ends
                     voice.say(f"sitrep: {outcome.line()}")
-                sink.fail(outcome)
+            else:
+                _say_warnings(outcome.result, voice)
+            if broken is not None:
+                tally.unwritten += 1  # in flight when writing failed: cached, not written
                 continue
-            result = outcome.result
-            if voice.verbose:
-                for warning in result.warnings:
-                    voice.say(f"warning: {result.article.id}: {warning}")
-            elif result.warnings and not voice.quiet:
-                count = len(result.warnings)
-                voice.say(f"note: {result.article.id}: {count} warning(s) in 'warnings'")
-            sink.write(outcome)
+            try:
+                if isinstance(outcome, Failed):
+                    sink.fail(outcome)
+                else:
+                    sink.write(outcome)
+            except OutputError as exc:
+                broken = exc
+                tally.unwritten += 1
+                tally.stopped_by = "output"  # no new article starts
     finally:
         if ticker is not None:
             ticker.cancel()
         await extractor.aclose()
+    if broken is not None:
+        raise broken
     return failures
+
+
+def _say_warnings(result: ExtractionResult, voice: Voice) -> None:
+    if voice.verbose:
+        for warning in result.warnings:
+            voice.say(f"warning: {one_line(result.article.id)}: {warning}")
+    elif result.warnings and not voice.quiet:
+        count = len(result.warnings)
+        voice.say(f"note: {one_line(result.article.id)}: {count} warning(s) in 'warnings'")
 
 
 def run_job(

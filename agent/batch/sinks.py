@@ -1,16 +1,17 @@
-"""Where a batch's results go: one interface, three sinks.
+"""Where a batch's results go: the `Sink` interface, and the sinks that keep no ledger.
 
-- `JsonLinesFile` (`-o out.jsonl`): each result one JSON line, written and flushed as soon as
-  its article finishes, with the failure ledger beside it and `--resume` / `--retry-failures`.
-- `LineStream` (JSON Lines on stdout): the same lines, flushed, no ledger.
+- `LineStream` (JSON Lines on stdout): each result one line, flushed as its article finishes.
+- `DeviceLines` (JSON Lines into a device or FIFO named by `-o`): the same, written through.
 - `Buffered` (pretty JSON, CSV, tables): every result kept until the end, then rendered whole
   to a file (atomically) or to stdout.
 
-`open_sink` picks one from the command's options.
+The file outputs with a failure ledger, `--resume` and `--retry-failures` (JSON Lines, SQLite)
+are in `batch.outputs`, with `open_sink`, which picks one from the command's options.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,20 +19,19 @@ from pathlib import Path
 from typing import TextIO
 
 from agent.articles import Article, InputProblem
-from agent.batch.formats import OutputFormat, render
-from agent.batch.ledger import (
-    LedgerWriter,
-    Selection,
-    compact_ledger,
-    ledger_path,
-    make_entry,
-    prepare_resume,
-    read_ledger,
-    retry_selection,
-)
+from agent.batch.formats import Rendering, render
+from agent.batch.ledger import Selection
 from agent.batch.run import Done, Failed
-from agent.errors import UsageError
-from agent.output import atomic_write_text
+from agent.output import (
+    LockedOutput,
+    OutputError,
+    OutputTarget,
+    atomic_write_text,
+    check_writable_folder,
+    stdout_error,
+    write_all,
+    write_error,
+)
 from agent.schema import ExtractionResult
 
 Item = Article | InputProblem
@@ -84,73 +84,6 @@ def select(items: Iterable[Item], selection: Selection, skipped: Skipped) -> Ite
             skipped.other += 1
 
 
-class JsonLinesFile(Sink):
-    """The output file and failure ledger of one `-o out.jsonl` run.
-
-    A fresh run truncates both. `resume` appends, skipping the articles already written;
-    `retry_failures` also limits the run to the articles in the ledger. Either way the ledger
-    is rewritten at the end with what still fails.
-    """
-
-    def __init__(self, output: Path, *, resume: bool = False, retry_failures: bool = False):
-        self.output = output
-        self.ledger_path = ledger_path(output)
-        self.appending = resume or retry_failures
-        self.selection = Selection()
-        self.skipped = Skipped()
-        self.written_ids: set[str] = set()
-        self.written_sources: set[str] = set()
-        self.failed = 0
-        if self.appending:
-            self.selection.done = prepare_resume(output)
-        if retry_failures:
-            self.selection.only_ids, self.selection.only_sources = retry_selection(
-                read_ledger(self.ledger_path)
-            )
-        output.parent.mkdir(parents=True, exist_ok=True)
-        self.stream = output.open("a" if self.appending else "w", encoding="utf-8")
-        self.ledger = LedgerWriter(self.ledger_path, fresh=not self.appending)
-        self.remaining: int | None = None  # ledger entries left after `close`
-
-    def select(self, items: Iterable[Item]) -> Iterator[Item]:
-        return select(items, self.selection, self.skipped)
-
-    def write(self, done: Done) -> None:
-        """One result as one JSON line, flushed: a killed run leaves whole lines."""
-        self.stream.write(done.result.model_dump_json() + "\n")
-        self.stream.flush()
-        self.written_ids.add(done.result.article.id)
-        if done.origin:
-            self.written_sources.add(done.origin)
-
-    def fail(self, failed: Failed) -> None:
-        self.failed += 1
-        self.ledger.record(
-            make_entry(
-                failed.source, failed.article_id, failed.kind, failed.message, failed.attempts
-            )
-        )
-
-    def close(self, *, complete: bool = True) -> None:
-        self.stream.close()
-        self.ledger.close()
-        if self.appending:
-            done_ids = {article_id for article_id, _ in self.selection.done} | self.written_ids
-            self.remaining = compact_ledger(self.ledger_path, done_ids, self.written_sources)
-        else:
-            self.remaining = self.failed
-
-    def notes(self) -> list[str]:
-        lines = []
-        if self.skipped.done:
-            lines.append(
-                f"resume: {self.skipped.done} article(s) already in {self.output}, skipped"
-            )
-        if self.remaining:
-            lines.append(f"failures: {self.remaining} listed in {self.ledger_path}")
-        return lines
-
-
 class LineStream(Sink):
     """JSON Lines to a stream (stdout), each line flushed as its article finishes."""
 
@@ -158,42 +91,73 @@ class LineStream(Sink):
         self.stream = stream
 
     def write(self, done: Done) -> None:
-        self.stream.write(done.result.model_dump_json() + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write((done.line or done.result.model_dump_json()) + "\n")
+            self.stream.flush()
+        except OSError as exc:
+            raise stdout_error(exc) from exc
+
+
+class DeviceLines(Sink):
+    """JSON Lines written straight into a device or FIFO (no lock, no ledger, no resume)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY)
+
+    def write(self, done: Done) -> None:
+        try:
+            write_all(self.fd, ((done.line or done.result.model_dump_json()) + "\n").encode())
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
+
+    def close(self, *, complete: bool = True) -> None:
+        os.close(self.fd)
 
 
 class Buffered(Sink):
-    """Every result kept, then rendered whole in `fmt` to `output` (else stdout)."""
+    """Every result kept, then rendered whole (`rendering`) to the output (else stdout).
 
-    def __init__(self, fmt: OutputFormat, output: Path | None = None) -> None:
-        self.fmt = fmt
-        self.output = output
+    A file output is locked and checked for writing when the sink opens, before any request.
+    """
+
+    def __init__(self, rendering: Rendering, target: OutputTarget | None = None) -> None:
+        self.rendering = rendering
+        self.target = target or OutputTarget(None)
         self.results: list[ExtractionResult] = []
+        self.lock: LockedOutput | None = None
+        path = self.target.path
+        if path is not None and not self.target.special:
+            self.lock = LockedOutput(path)
+            try:
+                check_writable_folder(path)
+            except OSError:
+                self.lock.close(remove_if_unused=True)
+                raise
 
     def write(self, done: Done) -> None:
         self.results.append(done.result)
 
     def close(self, *, complete: bool = True) -> None:
-        if not complete:
-            return  # a run stopped by Ctrl-C or an error writes no half document
-        text = render(self.results, self.fmt)
-        if self.output is not None:
-            atomic_write_text(self.output, text)
-        else:
-            sys.stdout.write(text)
-
-
-def open_sink(
-    output: Path | None, fmt: OutputFormat, *, resume: bool = False, retry_failures: bool = False
-) -> Sink:
-    """The sink for a run's options; raises `UsageError` when they do not fit together."""
-    if (resume or retry_failures) and (output is None or fmt is not OutputFormat.jsonl):
-        raise UsageError("--resume and --retry-failures need -o FILE with JSON Lines output")
-    if fmt is OutputFormat.jsonl:
-        if output is None:
-            return LineStream(sys.stdout)
         try:
-            return JsonLinesFile(output, resume=resume, retry_failures=retry_failures)
+            if complete:  # a run stopped by Ctrl-C or an error writes no half document
+                self._write(render(self.results, self.rendering))
+        finally:
+            if self.lock is not None:
+                self.lock.close(remove_if_unused=True)
+
+    def _write(self, text: str) -> None:
+        path = self.target.path
+        if path is None:
+            try:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            except OSError as exc:
+                raise stdout_error(exc) from exc
+            return
+        try:
+            atomic_write_text(path, text)
         except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    return Buffered(fmt, output)
+            raise OutputError(
+                f"cannot write {path}: {exc.strerror or exc}; nothing was written"
+            ) from exc

@@ -16,10 +16,12 @@ import typer
 from agent import __version__
 from agent.cli.cache import cache_app
 from agent.cli.eval import eval_command
+from agent.cli.export import export
 from agent.cli.extract import extract
 from agent.cli.gold import gold_app
 from agent.cli.group import SitrepCommand, SitrepGroup
 from agent.cli.incidents import incidents
+from agent.cli.init import init
 from agent.cli.models import models
 from agent.cli.view import view
 
@@ -63,5 +65,7 @@ app.command(cls=SitrepCommand)(view)
 app.command(cls=SitrepCommand)(models)
 app.command("eval", cls=SitrepCommand)(eval_command)
 app.command("incidents", cls=SitrepCommand)(incidents)
+app.command(cls=SitrepCommand)(export)
+app.command(cls=SitrepCommand)(init)
 app.add_typer(gold_app, name="gold")
 app.add_typer(cache_app, name="cache")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
-from agent.batch.cache import ResponseCache, default_cache_path
+from agent.batch.cache import clear_cache, default_cache_path, open_for_maintenance
 from agent.cli.group import SitrepCommand
 from agent.cli.options import ConfigOpt
 from agent.config import load_settings
@@ -16,15 +17,15 @@ cache_app = typer.Typer(
 )
 
 
-def _cache_for(config: str | None) -> ResponseCache:
+def _cache_path(config: str | None) -> Path:
     settings = load_settings(config)
-    return ResponseCache(default_cache_path(settings.cache_path, os.environ))
+    return default_cache_path(settings.cache_path, os.environ)
 
 
 @cache_app.command("stats", cls=SitrepCommand)
 def cache_stats(config: ConfigOpt = None) -> None:
     """Entries, size on disk and path of the response cache."""
-    cache = _cache_for(config)
+    cache = open_for_maintenance(_cache_path(config))
     try:
         stats = cache.stats()
     finally:
@@ -37,9 +38,8 @@ def cache_stats(config: ConfigOpt = None) -> None:
 @cache_app.command("clear", cls=SitrepCommand)
 def cache_clear(config: ConfigOpt = None) -> None:
     """Delete every cached extraction."""
-    cache = _cache_for(config)
-    try:
-        removed = cache.clear()
-    finally:
-        cache.close()
-    typer.echo(f"cleared {removed} cached extraction(s) from {cache.path}")
+    cleared = clear_cache(_cache_path(config))
+    if cleared.damaged:
+        typer.echo(f"removed the damaged cache {cleared.path} ({cleared.damaged})")
+    else:
+        typer.echo(f"cleared {cleared.entries} cached extraction(s) from {cleared.path}")

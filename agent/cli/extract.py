@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO, cast
 
 import typer
 
-from agent.articles import Article, InputProblem, parse_published, read_inputs
+from agent.articles import (
+    Article,
+    InputProblem,
+    parse_published,
+    read_inputs,
+    stdin_holds_jsonl,
+)
 from agent.batch.cache import open_cache
-from agent.batch.formats import OutputFormat
+from agent.batch.formats import CsvKind, OutputFormat, Rendering, format_of
+from agent.batch.outputs import open_sink
 from agent.batch.progress import Budget, Tally, progress_line, summary_lines
 from agent.batch.session import ExtractionJob, Voice, run_job
-from agent.batch.sinks import open_sink
 from agent.cli.options import (
     EXIT_FAILED_ITEMS,
     ConcurrencyOpt,
@@ -27,7 +34,9 @@ from agent.cli.options import (
     say,
 )
 from agent.config import load_settings
+from agent.errors import InputError, UsageError
 from agent.extractors.factory import make_extractor
+from agent.output import OutputTarget, check_apart
 
 InputsArg = Annotated[
     list[str],
@@ -59,7 +68,9 @@ PublishedOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to this file instead of stdout (- is stdout)."
+    ),
 ]
 FormatOpt = Annotated[
     OutputFormat | None,
@@ -67,8 +78,17 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         metavar="FORMAT",
-        help="json (one article, pretty), jsonl (one object per line; the default for "
-        "several articles), table (for humans), csv (one row per casualty figure).",
+        help="json (one article: a pretty object; several: a JSON array), jsonl (one object "
+        "per line; the default for several articles), table (for humans), csv (one row per "
+        "item of --kind), sqlite (tables of a database; also chosen by -o FILE.sqlite).",
+    ),
+]
+KindOpt = Annotated[
+    CsvKind,
+    typer.Option(
+        "--kind",
+        metavar="KIND",
+        help="With --format csv: casualties (one row per figure), events or causes.",
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")]
@@ -76,16 +96,16 @@ ResumeOpt = Annotated[
     bool,
     typer.Option(
         "--resume",
-        help="With -o out.jsonl: skip the articles already in it (same id and sha256) and "
-        "append the rest.",
+        help="With -o out.jsonl (or results.sqlite): skip the articles already in it (same id "
+        "and sha256) and add the rest.",
     ),
 ]
 RetryOpt = Annotated[
     bool,
     typer.Option(
         "--retry-failures",
-        help="With -o out.jsonl: run again only the articles in out.jsonl.failures.jsonl "
-        "and rewrite that ledger with what still fails.",
+        help="With -o out.jsonl (or results.sqlite): run again only the articles in its "
+        ".failures.jsonl ledger and rewrite that ledger with what still fails.",
     ),
 ]
 NoCacheOpt = Annotated[
@@ -144,6 +164,7 @@ def extract(
     published: PublishedOpt = None,
     output: OutputOpt = None,
     fmt: FormatOpt = None,
+    kind: KindOpt = CsvKind.casualties,
     vague_table: VagueOpt = None,
     concurrency: ConcurrencyOpt = None,
     quiet: QuietOpt = False,
@@ -159,8 +180,10 @@ def extract(
     strict: StrictOpt = False,
 ) -> None:
     """Extract events, casualty figures and stated causes from articles."""
+    target = OutputTarget.of(output)
+    check_apart(target, inputs)
     settings = load_settings(config)
-    pub = parse_published(published) if published else None
+    pub = _published(published)
     extractor = make_extractor(
         settings,
         model,
@@ -172,14 +195,16 @@ def extract(
         strict=strict,
     )
     cache = None if no_cache else open_cache(settings, extractor)
-    chosen = fmt or (OutputFormat.json if _single_input(inputs) else OutputFormat.jsonl)
+    stdin = _stdin()
+    single = _single_input(inputs, stdin)
+    rendering = Rendering(_format(fmt, target.path, single), single=single, kind=kind)
     try:
-        sink = open_sink(output, chosen, resume=resume, retry_failures=retry_failures)
+        sink = open_sink(target.path, rendering, resume=resume, retry_failures=retry_failures)
     except BaseException:
         if cache is not None:
             cache.close()
         raise
-    items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
+    items = read_inputs(inputs, published=pub, stdin=stdin, max_chars=settings.max_article_chars)
     job = ExtractionJob(
         sink.select(_without_notices(items, quiet=quiet)),
         extractor,
@@ -203,18 +228,54 @@ def extract(
         )
     finally:
         if not quiet:
-            for line in sink.notes():
-                say(line)
-            if _wants_summary(tally, to_file=output is not None):
-                for line in summary_lines(tally):
-                    say(line)
+            _say_notes(sink.notes(), tally, to_file=target.path is not None)
     if failures:
         raise typer.Exit(EXIT_FAILED_ITEMS)
 
 
-def _single_input(inputs: list[str]) -> bool:
-    if len(inputs) != 1 or inputs[0] == "-":
+def _say_notes(notes: list[str], tally: Tally, *, to_file: bool) -> None:
+    """What the output says of itself, then the run's summary (when one is wanted)."""
+    for line in notes:
+        say(line)
+    if _wants_summary(tally, to_file=to_file):
+        for line in summary_lines(tally):
+            say(line)
+
+
+def _published(value: str | None) -> str | None:
+    """`--published` as YYYY-MM-DD; a date that does not exist is a usage error."""
+    if not value:
+        return None
+    try:
+        return parse_published(value)
+    except InputError as exc:
+        raise UsageError(f"--published: {exc.message}") from None
+
+
+def _format(fmt: OutputFormat | None, output: Path | None, single: bool) -> OutputFormat:
+    """The format asked for; else SQLite for -o *.sqlite (*.db), pretty JSON for one
+    article, JSON Lines for several."""
+    if fmt is not None:
+        return fmt
+    if format_of(output) is OutputFormat.sqlite:
+        return OutputFormat.sqlite
+    return OutputFormat.json if single else OutputFormat.jsonl
+
+
+def _stdin() -> BinaryIO:
+    """Standard input, able to look ahead (to tell JSON Lines from one article)."""
+    stdin: BinaryIO = sys.stdin.buffer
+    if not hasattr(stdin, "peek"):
+        stdin = io.BufferedReader(cast(io.RawIOBase, stdin))
+    return stdin
+
+
+def _single_input(inputs: list[str], stdin: BinaryIO) -> bool:
+    """One article from one file, or from stdin that is not JSON Lines: pretty JSON."""
+    if len(inputs) != 1:
         return False
+    if inputs[0] == "-":
+        return not stdin_holds_jsonl(stdin)
     path = Path(inputs[0])
     return path.is_file() and path.suffix.lower() not in (".jsonl", ".ndjson")
 

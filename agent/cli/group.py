@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
@@ -17,6 +18,7 @@ from typer.core import TyperArgument
 
 from agent.cli.options import say
 from agent.errors import AgentError
+from agent.output import stdout_error
 
 EXIT_INTERRUPTED = 130
 
@@ -31,6 +33,22 @@ class SitrepGroup(typer.core.TyperGroup):
         except KeyboardInterrupt:
             say("sitrep: interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except OSError as exc:
+            if not _stdout_failed():
+                raise
+            error = stdout_error(exc)
+            say(f"sitrep: {error}")
+            raise typer.Exit(error.exit_code) from None
+
+
+def _stdout_failed() -> bool:
+    """Whether standard output cannot take what is written to it (a full disk, a closed
+    pipe): then an `OSError` was about stdout, and deserves one line, not a traceback."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
 
 
 class _Argument(TyperArgument):
