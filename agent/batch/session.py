@@ -16,6 +16,7 @@ from agent.batch.cache import ResponseCache
 from agent.batch.progress import Budget, Tally
 from agent.batch.run import Failed, run_batch
 from agent.batch.sinks import Sink
+from agent.batch.workers import WorkerPool
 from agent.extractors.base import Extractor
 
 
@@ -30,6 +31,7 @@ class ExtractionJob:
     cache: ResponseCache | None = None
     budget: Budget | None = None
     keep_order: bool = False
+    pool: WorkerPool | None = None  # worker processes that extract instead of this one
 
 
 @dataclass
@@ -53,10 +55,12 @@ async def run_extraction(
     budget: Budget | None = None,
     keep_order: bool = False,
     progress: Callable[[Tally], Coroutine[Any, Any, None]] | None = None,
+    pool: WorkerPool | None = None,
 ) -> int:
     """Extract every input into `sink`; returns the number of inputs that failed.
 
-    The extractor is closed when the run ends, also when it stops on an error.
+    With a `pool`, worker processes extract and `concurrency` is the pool's. The extractor is
+    closed when the run ends, also when it stops on an error.
     """
     failures = 0
     ticker = asyncio.create_task(progress(tally)) if progress is not None else None
@@ -64,11 +68,12 @@ async def run_extraction(
         async for outcome in run_batch(
             items,
             extractor,
-            concurrency=concurrency,
+            concurrency=pool.in_flight if pool is not None else concurrency,
             cache=cache,
             budget=budget,
             tally=tally,
             keep_order=keep_order,
+            extract=pool.extract if pool is not None else None,
         ):
             if isinstance(outcome, Failed):
                 failures += 1
@@ -113,6 +118,7 @@ def run_job(
                 budget=job.budget,
                 keep_order=job.keep_order,
                 progress=progress,
+                pool=job.pool,
             )
         )
         complete = True
@@ -120,6 +126,8 @@ def run_job(
         tally.interrupted = True
         raise
     finally:
+        if job.pool is not None:
+            job.pool.close()
         job.sink.close(complete=complete)
         if job.cache is not None:
             job.cache.close()

@@ -16,9 +16,9 @@ from agent.batch.formats import OutputFormat
 from agent.batch.progress import Budget, Tally, progress_line, summary_lines
 from agent.batch.session import ExtractionJob, Voice, run_job
 from agent.batch.sinks import open_sink
+from agent.batch.workers import WorkerPool, machine_cores
 from agent.cli.options import (
     EXIT_FAILED_ITEMS,
-    ConcurrencyOpt,
     ConfigOpt,
     ModelOpt,
     PromptOpt,
@@ -27,7 +27,7 @@ from agent.cli.options import (
     say,
 )
 from agent.config import load_settings
-from agent.extractors.factory import make_extractor
+from agent.extractors.factory import make_extractor, worker_factory
 
 InputsArg = Annotated[
     list[str],
@@ -55,6 +55,18 @@ PublishedOpt = Annotated[
         "--published",
         metavar="DATE",
         help="Publication date YYYY-MM-DD for resolving relative dates (overrides the input's).",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        min=1,
+        max=512,
+        metavar="N",
+        help="LLM profiles: articles in flight at once (default: the config's concurrency, 8). "
+        "--model rules: worker processes (default: the machine's cores; 1 runs in this process).",
     ),
 ]
 OutputOpt = Annotated[
@@ -180,6 +192,8 @@ def extract(
             cache.close()
         raise
     items = read_inputs(inputs, published=pub, max_chars=settings.max_article_chars)
+    factory = worker_factory(extractor)
+    workers = 1 if factory is None or _single_input(inputs) else concurrency or machine_cores()
     job = ExtractionJob(
         sink.select(_without_notices(items, quiet=quiet)),
         extractor,
@@ -188,6 +202,7 @@ def extract(
         cache=cache,
         budget=Budget.of(max_requests, max_tokens, max_cost),
         keep_order=keep_order,
+        pool=WorkerPool(factory, workers) if factory is not None and workers > 1 else None,
     )
     tally = Tally(prices=extractor.prices)
 
