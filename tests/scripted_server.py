@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.scripted_batches import BatchDesk
+
 
 @dataclass
 class Reply:
@@ -153,6 +155,7 @@ class ScriptedServer:
         self.requests: list[Recorded] = []
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.latency = 0.0
+        self.batches = BatchDesk(self)  # the files and batches endpoints
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -183,6 +186,10 @@ class ScriptedServer:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
+    def next_reply(self, request: dict[str, Any]) -> Reply:
+        """The reply to a chat completion: queued, else the responder's, else a loud 500."""
+        return self._next(request)
+
     def _next(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             if self.queue:
@@ -204,11 +211,22 @@ class ScriptedServer:
                 return
 
             def do_GET(self) -> None:
+                if server.batches.handles(self.path):
+                    self._desk(b"")
+                    return
                 self._send(200, {"object": "list", "data": [{"id": "test-model"}]}, {})
+
+            def _desk(self, raw: bytes) -> None:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, payload, kind = server.batches.handle(self.command, self.path, headers, raw)
+                self._send(status, payload, {"content-type": kind})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b"{}"
+                if server.batches.handles(self.path):
+                    self._desk(raw)
+                    return
                 try:
                     body = json.loads(raw)
                 except json.JSONDecodeError:
@@ -239,11 +257,12 @@ class ScriptedServer:
             def _send(
                 self, status: int, payload: Any, headers: dict[str, str], drip: float = 0.0
             ) -> None:
-                data = (
-                    payload.encode("utf-8")
-                    if isinstance(payload, str)
-                    else json.dumps(payload).encode("utf-8")
-                )
+                if isinstance(payload, bytes):
+                    data = payload
+                elif isinstance(payload, str):
+                    data = payload.encode("utf-8")
+                else:
+                    data = json.dumps(payload).encode("utf-8")
                 self.send_response(status)
                 headers = {"content-type": "application/json", **headers}
                 self.send_header("content-length", str(len(data)))

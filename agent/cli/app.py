@@ -20,6 +20,7 @@ from agent.cli.extract import extract
 from agent.cli.gold import gold_app
 from agent.cli.group import SitrepCommand, SitrepGroup
 from agent.cli.incidents import incidents
+from agent.cli.jobs import jobs_app
 from agent.cli.models import models
 from agent.cli.view import view
 
@@ -65,3 +66,4 @@ app.command("eval", cls=SitrepCommand)(eval_command)
 app.command("incidents", cls=SitrepCommand)(incidents)
 app.add_typer(gold_app, name="gold")
 app.add_typer(cache_app, name="cache")
+app.add_typer(jobs_app, name="batch")
