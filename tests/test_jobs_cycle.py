@@ -108,7 +108,8 @@ def test_collect_works_offline_on_a_responses_file_from_any_engine(
     out = tmp_path / "out.jsonl"
     command = [sys.executable, "-m", "agent", "batch", "collect", str(responses), "--requests",
                str(requests), "--articles", str(suite), "-o", str(out), "-m", "fake",
-               "--config", str(fake_config), "--reask-batch", str(tmp_path / "round2.jsonl")]  # fmt: skip
+               "--config", str(fake_config), "--reask-batch",
+               str(tmp_path / "round2.jsonl")]  # fmt: skip
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 3), done.stderr
     assert "re-asks:" in done.stderr and "wait for a second batch" in done.stderr

@@ -157,8 +157,7 @@ def prepare(
         files = ", ".join(str(p) for p in done.parts) or "no file (nothing to ask)"
         say(
             f"prepared {done.articles} article(s): {done.requests} request(s) in {files}; left "
-            f"out {done.in_output} already in the results, {done.cached} cached, "
-            f"{done.repeated} repeated"
+            f"out {done.in_output} already in the results, {done.cached} cached"
         )
     if done.failed:
         raise typer.Exit(EXIT_FAILED_ITEMS)

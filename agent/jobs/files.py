@@ -69,11 +69,9 @@ class RequestFiles:
         """One article's request lines (JSON, no newline), in one part."""
         size = _size(lines)
         full = self._lines + len(lines) > self.max_requests or self._bytes + size > self.max_bytes
-        if self._handle is None or full:
-            self._start_part()
-        assert self._handle is not None  # started just above
+        handle = self._start_part() if self._handle is None or full else self._handle
         for line in lines:
-            self._handle.write(line + "\n")
+            handle.write(line + "\n")
         self._lines += len(lines)
         self._bytes += size
         self.requests += len(lines)
@@ -82,7 +80,7 @@ class RequestFiles:
         """Finish the last part (renamed into place), or drop it when the run stopped."""
         self._finish_part(keep=complete)
 
-    def _start_part(self) -> None:
+    def _start_part(self) -> TextIO:
         self._finish_part(keep=True)
         final = part_path(self.first, len(self.parts) + 1)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +88,7 @@ class RequestFiles:
         self._handle = self._temporary.open("w", encoding="utf-8")
         self.parts.append(final)
         self._lines = self._bytes = 0
+        return self._handle
 
     def _finish_part(self, *, keep: bool) -> None:
         if self._handle is None or self._temporary is None:

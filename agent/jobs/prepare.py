@@ -2,10 +2,10 @@
 
 Every article gets the requests a realtime extraction would start with (one, or one per
 chunk of a long article; `RequestRecorder` records them from the real extractor), named by
-the article's response-cache key. Articles already in an earlier output (same id and text)
-or in the response cache are left out; so is a second article with the same key (the same
-text and date under another id: `collect` answers both from one request). Files are split at
-the provider's limits.
+the article's response-cache key (a second article with the same key, the same text and date
+under another id, has its requests named by their digests). Articles already in an earlier
+output (same id and text) or in the response cache are left out. Files are split at the
+provider's limits.
 """
 
 from __future__ import annotations
@@ -53,7 +53,6 @@ class Prepared:
     requests: int = 0
     in_output: int = 0
     cached: int = 0
-    repeated: int = 0
     failed: int = 0
 
 
@@ -86,12 +85,10 @@ async def _prepare(job: PrepareJob, say: Callable[[str], None]) -> Prepared:
             if job.cache is not None and job.cache.get(key) is not None:
                 report.cached += 1
                 continue
-            if int(key[:16], 16) in seen:
-                report.repeated += 1
-                continue
+            repeated = int(key[:16], 16) in seen
             seen.add(int(key[:16], 16))
             try:
-                lines = await _lines(recorder, item, key)
+                lines = await _lines(recorder, item, key, repeated=repeated)
             except AgentError as exc:
                 report.failed += 1
                 say(f"sitrep: {item.origin or item.id} ({item.id}): {exc.message}")
@@ -113,10 +110,14 @@ async def _prepare(job: PrepareJob, say: Callable[[str], None]) -> Prepared:
     return report
 
 
-async def _lines(recorder: RequestRecorder, article: Article, key: str) -> list[str]:
+async def _lines(
+    recorder: RequestRecorder, article: Article, key: str, *, repeated: bool
+) -> list[str]:
     bodies = await recorder.requests(article)
     return [
-        request_line(request_id(key, body_digest(body), first=n == 0), BATCH_URL, body)
+        request_line(
+            request_id(key, body_digest(body), first=n == 0 and not repeated), BATCH_URL, body
+        )
         for n, body in enumerate(bodies)
     ]
 

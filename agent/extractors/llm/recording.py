@@ -8,9 +8,10 @@ realtime run sends for that profile, prompt and mode: messages, schema or tools,
 budget, temperature, `extra_body`.
 
 Each request of a batch file is named by its `custom_id`: an article's first request by the
-article's response-cache key, any other request of the same article (the next chunk of a
-long article, a re-ask) by `<key>:<16 hex digits of the sha256 of its body>`. The same rule
-names the requests a replay meets, so a body always finds its answer.
+article's response-cache key, any other request (the next chunk of a long article, a re-ask,
+the requests of a second article with the same key: the same text and date under another id
+or title) by `<key>:<16 hex digits of the sha256 of its body>`. The same rule names the
+requests a replay meets, so a body always finds its answer.
 """
 
 from __future__ import annotations

@@ -173,6 +173,10 @@ class ReplayExtractor:
         turn.sent += 1
         custom_id = request_id(turn.key, digest, first=first)
         prepared = self._book.prepared(custom_id)
+        if first and prepared != digest:  # an article repeated under another id or title
+            again = request_id(turn.key, digest, first=False)
+            if self._book.prepared(again) == digest:
+                custom_id, prepared = again, digest
         if prepared is None and not first:
             return None
         if prepared != digest:
@@ -251,7 +255,8 @@ class _ReplayTransport(httpx2.AsyncBaseTransport):
             self._capture(custom_id, body)
             written = f"re-ask {custom_id} written for the next batch"
             await _stop(turn, self._owner.failure(written, "reask_batch"))
-        assert self._network is not None
+        if self._network is None:  # capturing: every new request was handed over above
+            raise RuntimeError("no network transport for a replay that captures re-asks")
         return await self._network.handle_async_request(request)
 
     async def aclose(self) -> None:
