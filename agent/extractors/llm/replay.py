@@ -11,8 +11,8 @@ is named as in the batch file (`recording.request_id`) and answered from the `An
   with `capture`, is handed over for a second batch and the article waits (`reask_batch`);
 - a prepared request without an answer (`no_response`), answered with an error (its realtime
   kind: `transport`, `bad_request`, ...; `batch_expired` / `batch_error` when the batch never
-  ran it), or an article whose first request is not the one prepared (`batch_mismatch`: the
-  prompt, profile or sitrep changed since) fails that article with one `BatchAnswerError`.
+  ran it), or an article whose first request is not the one prepared (`batch_mismatch`: its
+  title or id, or sitrep, changed since) fails that article with one `BatchAnswerError`.
 
 The transport learns which article a request belongs to from a context variable set for the
 task that extracts it, so one extractor serves many articles at once.
@@ -182,8 +182,8 @@ class ReplayExtractor:
         if prepared != digest:
             return self.failure(
                 f"the request sitrep sends now for {custom_id} is not the one in the requests "
-                "file (the prompt, the profile or sitrep changed since `sitrep batch prepare`): "
-                "prepare and submit it again",
+                "file (the article's title or id, or sitrep, changed since `sitrep batch "
+                "prepare`): prepare and submit it again",
                 "batch_mismatch",
             )
         stored = self._book.answer(custom_id)
