@@ -119,9 +119,10 @@ class JsonLinesFile(Sink):
         """One result as one JSON line, flushed: a killed run leaves whole lines."""
         self.stream.write(done.result.model_dump_json() + "\n")
         self.stream.flush()
-        self.written_ids.add(done.result.article.id)
-        if done.origin:
-            self.written_sources.add(done.origin)
+        if self.appending:  # only a resumed or retried run compacts the ledger with these
+            self.written_ids.add(done.result.article.id)
+            if done.origin:
+                self.written_sources.add(done.origin)
 
     def fail(self, failed: Failed) -> None:
         self.failed += 1
