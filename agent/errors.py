@@ -8,6 +8,7 @@ prints a traceback for them.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -173,3 +174,22 @@ class GoldError(AgentError):
     """A gold file of the eval suite is wrong."""
 
     kind = "gold"
+
+
+class BatchJobError(AgentError):
+    """A provider batch job cannot be submitted, found, fetched or read: not finished yet,
+    failed at the provider, an unknown job, a file that is not a batch file."""
+
+    kind = "batch_job"
+    exit_code = 1
+
+
+class BatchAnswerError(ModelError):
+    """A provider batch gave no usable answer to one of an article's requests. `kind` says
+    why: `batch_expired`, `batch_error` (the batch did not run it), `no_response` (no line for
+    it yet), `batch_mismatch` (sitrep would now send another request); `reask_batch` (the
+    article waits for a second round) and `not_in_batch` (never prepared) are not failures."""
+
+    def __init__(self, message: str, *, kind: str, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.kind = kind

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.scripted_batches import BatchDesk
+
 
 @dataclass
 class Reply:
@@ -195,6 +197,7 @@ class ScriptedServer:
         self.models: list[dict[str, Any]] = [{"id": "test-model", "object": "model"}]
         self.pages: dict[str, Reply] = {}  # path -> reply, for anything but chat completions
         self.latency = 0.0
+        self.batches = BatchDesk(self)  # the files and batches endpoints
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -225,6 +228,10 @@ class ScriptedServer:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
+    def next_reply(self, request: dict[str, Any]) -> Reply:
+        """The reply to a chat completion: queued, else the responder's, else a loud 500."""
+        return self._next(request)
+
     def _next(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             if self.queue:
@@ -246,6 +253,9 @@ class ScriptedServer:
                 return
 
             def do_GET(self) -> None:
+                if server.batches.handles(self.path):
+                    self._desk(b"")
+                    return
                 self._record("GET", {})
                 page = server.pages.get(self.path)
                 if page is not None:
@@ -255,9 +265,17 @@ class ScriptedServer:
                 else:
                     self._answer(error(500, f"nothing scripted for GET {self.path}"), {})
 
+            def _desk(self, raw: bytes) -> None:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, payload, kind = server.batches.handle(self.command, self.path, headers, raw)
+                self._send(status, payload, {"content-type": kind})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b"{}"
+                if server.batches.handles(self.path):
+                    self._desk(raw)
+                    return
                 try:
                     body = json.loads(raw)
                 except json.JSONDecodeError:
@@ -300,11 +318,12 @@ class ScriptedServer:
             def _send(
                 self, status: int, payload: Any, headers: dict[str, str], drip: float = 0.0
             ) -> None:
-                data = (
-                    payload.encode("utf-8")
-                    if isinstance(payload, str)
-                    else json.dumps(payload).encode("utf-8")
-                )
+                if isinstance(payload, bytes):
+                    data = payload
+                elif isinstance(payload, str):
+                    data = payload.encode("utf-8")
+                else:
+                    data = json.dumps(payload).encode("utf-8")
                 self.send_response(status)
                 headers = {"content-type": "application/json", **headers}
                 self.send_header("content-length", str(len(data)))

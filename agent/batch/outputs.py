@@ -79,9 +79,10 @@ class FileSink(Sink):
         return select(items, self.selection, self.skipped)
 
     def written(self, done: Done) -> None:
-        self.written_ids.add(done.result.article.id)
-        if done.origin:
-            self.written_sources.add(done.origin)
+        if self.appending:  # only a resumed or retried run compacts the ledger with these
+            self.written_ids.add(done.result.article.id)
+            if done.origin:
+                self.written_sources.add(done.origin)
 
     def fail(self, failed: Failed) -> None:
         self.failed += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from pydantic_core import PydanticSerializationError
@@ -48,9 +48,13 @@ class Failed:
 
 
 Outcome = Done | Failed
+# how one article becomes a result: in this process (`extract_article`), or in a worker
+Extract = Callable[[Article], Awaitable[ExtractionResult]]
 
 
-async def _one(extractor: Extractor, article: Article, cache: ResponseCache | None) -> Outcome:
+async def _one(
+    extractor: Extractor, article: Article, cache: ResponseCache | None, extract: Extract | None
+) -> Outcome:
     """One article, start to end; whatever goes wrong on the way fails this article only.
 
     An `AgentError` keeps its kind; anything else (a bug, a reply nothing foresaw) becomes
@@ -59,7 +63,7 @@ async def _one(extractor: Extractor, article: Article, cache: ResponseCache | No
     stops after it; cancellation leaves this function.
     """
     try:
-        return await _extract(extractor, article, cache)
+        return await _extract(extractor, article, cache, extract)
     except AgentError as exc:
         attempts = exc.attempts if exc.attempts is not None else 1
         stop = exc if exc.stops_run else None  # every article would fail the same way
@@ -70,13 +74,18 @@ async def _one(extractor: Extractor, article: Article, cache: ResponseCache | No
         return Failed(article.origin or article.id, article.id, "internal", message, 1)
 
 
-async def _extract(extractor: Extractor, article: Article, cache: ResponseCache | None) -> Done:
+async def _extract(
+    extractor: Extractor, article: Article, cache: ResponseCache | None, extract: Extract | None
+) -> Done:
     identity = extractor.cache_identity if cache is not None else None
     if cache is not None and identity is not None:
         hit = await cache.alookup(identity, article)
         if hit is not None:
             return Done(hit, article.origin, serialise(hit))
-    result = await extract_article(extractor, article)
+    if extract is not None:
+        result = await extract(article)
+    else:
+        result = await extract_article(extractor, article)
     line = serialise(result)
     if cache is not None and identity is not None:
         await cache.astore(identity, article, line)
@@ -105,8 +114,12 @@ async def run_batch(
     budget: Budget | None = None,
     tally: Tally | None = None,
     keep_order: bool = False,
+    extract: Extract | None = None,
 ) -> AsyncIterator[Outcome]:
     """One outcome per input, as they complete (or in input order with `keep_order`).
+
+    `extract` replaces `extract_article(extractor, ...)` (worker processes); the extractor
+    still names the run (meter, cache identity).
 
     Cached answers cost no request. When a `budget` is reached no new article starts, the
     ones in flight finish, and `tally.undone` counts the inputs left over.
@@ -157,7 +170,7 @@ async def run_batch(
                     continue
                 tally.started += 1
                 tally.in_flight[number] = time.monotonic()
-                pending[asyncio.create_task(_one(extractor, item, cache))] = number
+                pending[asyncio.create_task(_one(extractor, item, cache, extract))] = number
             if not pending:
                 return
             done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)

@@ -16,6 +16,7 @@ from agent.batch.cache import ResponseCache
 from agent.batch.progress import Budget, Tally
 from agent.batch.run import Failed, run_batch
 from agent.batch.sinks import Sink
+from agent.batch.workers import WorkerPool
 from agent.errors import one_line
 from agent.extractors.base import Extractor
 from agent.output import OutputError
@@ -33,6 +34,7 @@ class ExtractionJob:
     cache: ResponseCache | None = None
     budget: Budget | None = None
     keep_order: bool = False
+    pool: WorkerPool | None = None  # worker processes that extract instead of this one
 
 
 @dataclass
@@ -56,6 +58,7 @@ async def run_extraction(
     budget: Budget | None = None,
     keep_order: bool = False,
     progress: Callable[[Tally], Coroutine[Any, Any, None]] | None = None,
+    pool: WorkerPool | None = None,
 ) -> int:
     """Extract every input into `sink`; returns the number of inputs that failed.
 
@@ -68,11 +71,12 @@ async def run_extraction(
         async for outcome in run_batch(
             items,
             extractor,
-            concurrency=concurrency,
+            concurrency=pool.in_flight if pool is not None else concurrency,
             cache=cache,
             budget=budget,
             tally=tally,
             keep_order=keep_order,
+            extract=pool.extract if pool is not None else None,
         ):
             if cache is not None and not voice.quiet:
                 for notice in cache.take_notices():
@@ -136,6 +140,7 @@ def run_job(
                 budget=job.budget,
                 keep_order=job.keep_order,
                 progress=progress,
+                pool=job.pool,
             )
         )
         complete = True
@@ -143,6 +148,8 @@ def run_job(
         tally.interrupted = True
         raise
     finally:
+        if job.pool is not None:
+            job.pool.close()
         job.sink.close(complete=complete)
         if job.cache is not None:
             job.cache.close()

@@ -22,6 +22,7 @@ from agent.cli.gold import gold_app
 from agent.cli.group import SitrepCommand, SitrepGroup
 from agent.cli.incidents import incidents
 from agent.cli.init import init
+from agent.cli.jobs import jobs_app
 from agent.cli.models import models
 from agent.cli.view import view
 
@@ -69,3 +70,4 @@ app.command(cls=SitrepCommand)(export)
 app.command(cls=SitrepCommand)(init)
 app.add_typer(gold_app, name="gold")
 app.add_typer(cache_app, name="cache")
+app.add_typer(jobs_app, name="batch")

@@ -23,9 +23,10 @@ from agent.batch.formats import CsvKind, OutputFormat, Rendering, format_of
 from agent.batch.outputs import open_sink
 from agent.batch.progress import Budget, Tally, progress_line, summary_lines
 from agent.batch.session import ExtractionJob, Voice, run_job
+from agent.batch.sinks import Buffered
+from agent.batch.workers import WorkerPool, machine_cores
 from agent.cli.options import (
     EXIT_FAILED_ITEMS,
-    ConcurrencyOpt,
     ConfigOpt,
     ModelOpt,
     PromptOpt,
@@ -35,7 +36,8 @@ from agent.cli.options import (
 )
 from agent.config import load_settings
 from agent.errors import InputError, UsageError
-from agent.extractors.factory import make_extractor
+from agent.extractors.base import Extractor
+from agent.extractors.factory import make_extractor, worker_factory
 from agent.output import OutputTarget, check_apart
 
 InputsArg = Annotated[
@@ -64,6 +66,18 @@ PublishedOpt = Annotated[
         "--published",
         metavar="DATE",
         help="Publication date YYYY-MM-DD for resolving relative dates (overrides the input's).",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-j",
+        min=1,
+        max=512,
+        metavar="N",
+        help="LLM profiles: articles in flight at once (default: the config's concurrency, 8). "
+        "--model rules: worker processes (default: the machine's cores; 1 runs in this process).",
     ),
 ]
 OutputOpt = Annotated[
@@ -212,7 +226,9 @@ def extract(
         concurrency=concurrency or settings.concurrency,
         cache=cache,
         budget=Budget.of(max_requests, max_tokens, max_cost),
-        keep_order=keep_order,
+        # a document written whole (JSON, CSV, a table) keeps the input order: it costs nothing
+        keep_order=keep_order or isinstance(sink, Buffered),
+        pool=_pool(extractor, concurrency, single=single),
     )
     tally = Tally(prices=extractor.prices)
 
@@ -240,6 +256,14 @@ def _say_notes(notes: list[str], tally: Tally, *, to_file: bool) -> None:
     if _wants_summary(tally, to_file=to_file):
         for line in summary_lines(tally):
             say(line)
+
+
+def _pool(extractor: Extractor, concurrency: int | None, *, single: bool) -> WorkerPool | None:
+    """Worker processes for an extractor that runs in them (the offline rules): `-j`, else
+    the machine's cores; none for one article or `-j 1`."""
+    factory = worker_factory(extractor)
+    workers = 1 if factory is None or single else concurrency or machine_cores()
+    return WorkerPool(factory, workers) if factory is not None and workers > 1 else None
 
 
 def _published(value: str | None) -> str | None:

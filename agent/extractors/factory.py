@@ -6,6 +6,7 @@ a model profile is chosen: offline commands never pay for it.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 
@@ -41,3 +42,13 @@ def make_extractor(
     from agent.extractors.prompts import load_prompt
 
     return LLMExtractor(resolved, load_prompt(prompt_path), vague_table=table, strict=strict)
+
+
+def worker_factory(extractor: Extractor) -> Callable[[], Extractor] | None:
+    """A picklable way to make `extractor` again in a worker process, for extractors that
+    need the CPU rather than the network (the offline rules); None for the others."""
+    from agent.extractors.rules.extractor import RulesExtractor
+
+    if isinstance(extractor, RulesExtractor):
+        return functools.partial(RulesExtractor, vague_table=extractor.vague_table)
+    return None

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 import instructor
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
@@ -110,7 +111,10 @@ class LLMExtractor:
         vague_table: str = "acled",
         gate: RateGate | None = None,
         strict: bool = False,
+        http_client: httpx2.AsyncClient | None = None,
     ) -> None:
+        """`http_client` replaces the openai client's own (provider batch jobs record and replay
+        requests through an in-process transport)."""
         if resolved.profile is None:
             raise ValueError("LLMExtractor needs a model profile")
         self.profile: ModelProfile = resolved.profile
@@ -128,6 +132,7 @@ class LLMExtractor:
             base_url=self.profile.endpoint,
             timeout=timeout,
             max_retries=0,  # retries are ours: shared backoff, bounded wait, clear errors
+            http_client=http_client,
         )
         self.client = instructor.from_openai(self._openai, mode=INSTRUCTOR_MODES[self.profile.mode])
         speedups.apply(RESPONSE_MODEL)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+import threading
 from collections.abc import Callable
 from importlib import metadata
 from types import ModuleType
@@ -38,6 +39,7 @@ _TARGETS: tuple[tuple[ModuleType, str], ...] = (
 )
 _ORIGINALS: dict[tuple[str, str], Callable[..., Any]] = {}
 _JINJA = SandboxedEnvironment()
+_LOCK = threading.Lock()  # extractors made on several threads at once patch once
 
 
 @functools.lru_cache(maxsize=64)
@@ -57,6 +59,11 @@ def applies_to(version: str) -> bool:
 def apply(response_model: type[Any], *, version: str | None = None) -> bool:
     """Install the speed-ups for `response_model`; False (nothing changed) on another version
     of instructor or when its internals moved."""
+    with _LOCK:
+        return _apply(response_model, version)
+
+
+def _apply(response_model: type[Any], version: str | None) -> bool:
     if _ORIGINALS:
         return True
     version = version if version is not None else metadata.version("instructor")
