@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -48,8 +49,8 @@ def _quote(text: str) -> dict[str, object]:
     return {"text": text, "start": 0, "end": len(text)}
 
 
-def _result(aid: str, published: date, event: dict[str, object], figures: list[dict[str, object]],
-            outlet: str) -> str:  # fmt: skip
+def _result(aid: str, published: date, event: Mapping[str, object],
+            figures: Sequence[Mapping[str, object]], outlet: str) -> str:  # fmt: skip
     return json.dumps({
         "schema_version": "1",
         "article": {"id": aid, "title": None, "source": outlet, "published": published.isoformat(),

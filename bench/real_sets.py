@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -36,10 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.articles import read_inputs  # noqa: E402
-from agent.batch.cache import Cacheable, ResponseCache, default_cache_path  # noqa: E402
+from agent.batch.cache import ResponseCache, open_cache  # noqa: E402
 from agent.batch.run import Done, run_batch  # noqa: E402
 from agent.config import Settings, load_settings  # noqa: E402
-from agent.extractors.base import Extractor, make_extractor  # noqa: E402
+from agent.extractors.base import Extractor  # noqa: E402
+from agent.extractors.factory import make_extractor  # noqa: E402
 from agent.schema import ExtractionResult  # noqa: E402
 
 
@@ -117,9 +117,7 @@ async def extract_all(
         else:
             failed += 1
             print(f"  failed: {outcome.line()}", file=sys.stderr)
-    close = getattr(extractor, "aclose", None)
-    if close is not None:
-        await close()
+    await extractor.aclose()
     return results, failed
 
 
@@ -152,9 +150,7 @@ def run_set(
     gold = {row["id"]: row for row in _rows(folder / "gold.jsonl")}
     kind = kind_of(gold)
     extractor = make_extractor(settings, args.model, vague_table=kind.vague_table)
-    cache = None
-    if isinstance(extractor, Cacheable) and not args.no_cache:
-        cache = ResponseCache(default_cache_path(settings.cache_path, os.environ))
+    cache = None if args.no_cache else open_cache(settings, extractor)
     started = time.perf_counter()
     results, failed = asyncio.run(
         extract_all(folder / "articles.jsonl", extractor, cache, args.concurrency)
