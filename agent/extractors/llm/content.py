@@ -14,24 +14,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agent.extractors.llm.reasons import redact
 from agent.items import KINDS
 from agent.schema import ExtractionDraft
 
-REDACTED = "[redacted]"
 _UNSAFE = re.compile(r"[\ud800-\udfff]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_KEY_SHAPE = re.compile(r"\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+")
 
 
 class Redactor:
-    """Removes one secret (and anything shaped like an OpenAI key) from text."""
+    """Removes one secret (and anything shaped like an OpenAI key or a bearer token) from
+    text: `reasons.redact` with the profile's key."""
 
     def __init__(self, secret: str | None) -> None:
         self.secret = secret if secret and len(secret) >= 4 else None
 
     def __call__(self, text: str) -> str:
-        if self.secret:
-            text = text.replace(self.secret, REDACTED)
-        return _KEY_SHAPE.sub(r"\1…", text)
+        return redact(text, self.secret)
 
     def found_in(self, text: str) -> bool:
         return bool(self.secret and self.secret in text)

@@ -25,9 +25,8 @@ from agent.errors import (
     TransportError,
     UnsupportedModeError,
 )
+from agent.extractors.llm.reasons import server_reason, shorten
 
-_TRACEBACK = re.compile(r"\n\s*File \"[^\n]*(?:\n[^\n]*)?")
-_PYDANTIC_ERROR = re.compile(r"'loc': \(([^)]*)\), 'msg': (['\"])(.*?)\2")
 _VALIDATION = re.compile(
     r"\d+ validation errors?|'loc': \(|field required|extra (?:inputs|fields) (?:are )?not "
     r"permitted|unrecognized (?:request )?argument|unknown (?:parameter|field)",
@@ -55,48 +54,12 @@ def where(profile: ModelProfile) -> str:
     return f"profile {profile.name!r} at {profile.endpoint}"
 
 
-def server_message(exc: openai.APIStatusError) -> str:
-    """The server's own reason from an error body: `error.message`, `message` or `detail`
-    (FastAPI), on one line, without tracebacks, a validation error as `field: message`."""
-    body = exc.body
-    text: object = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        text = (error.get("message") if isinstance(error, dict) else error) or body.get("message")
-        if text is None:
-            text = body.get("detail")
-    if isinstance(text, list):  # FastAPI: [{"loc": [...], "msg": "..."}]
-        text = "; ".join(_detail_line(d) for d in text[:3])
-    raw = str(text) if text else str(exc.message)
-    return one_line(raw)
-
-
-def _detail_line(detail: object) -> str:
-    if not isinstance(detail, dict):
-        return str(detail)
-    loc = [str(p) for p in detail.get("loc", []) if p != "body"]
-    return f"{'.'.join(loc)}: {detail.get('msg', '')}" if loc else str(detail.get("msg", ""))
-
-
-def one_line(raw: str, limit: int = 240) -> str:
-    """A server's message made fit for one line: the first pydantic error as `field: msg`,
-    tracebacks dropped, whitespace folded, cut at `limit` characters."""
-    found = _PYDANTIC_ERROR.search(raw)
-    if found:
-        loc = [p.strip(" '\"") for p in found.group(1).split(",") if p.strip(" '\"")]
-        loc = [p for p in loc if p != "body"]
-        return f"{'.'.join(loc)}: {found.group(3)}"[:limit]
-    text = " ".join(_TRACEBACK.sub("", raw).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def is_request_refusal(exc: BaseException) -> bool:
     """A server error that is really a refused request (a validation error wrapped in a 5xx):
     another attempt would be refused the same way."""
     if not isinstance(exc, openai.APIStatusError) or exc.status_code < 500:
         return False
-    message = server_message(exc)
-    return bool(_VALIDATION.search(message) or _VALIDATION.search(str(exc.body)))
+    return bool(_VALIDATION.search(server_reason(exc)) or _VALIDATION.search(str(exc.body)))
 
 
 def api_error(
@@ -122,12 +85,12 @@ def api_error(
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__
         if cause is not None and type(cause).__name__ != "ConnectError":
-            broke = redact(one_line(str(cause), 120))
+            broke = redact(shorten(str(cause))[:120])
             return err(TransportError, f"the connection to {at} broke off ({broke}) {tries}")
         return err(TransportError, f"cannot connect to {at} {tries}: {unreachable_hint(profile)}")
     if not isinstance(exc, openai.APIStatusError):
         return err(TransportError, f"{type(exc).__name__} from {at}: {redact(str(exc))[:200]}")
-    said = redact(server_message(exc))
+    said = redact(server_reason(exc))
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         key = f"${profile.key_env}" if profile.key_env else "the key (api_key_env)"
         return err(

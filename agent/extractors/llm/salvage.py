@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from agent.config import ModelProfile
 from agent.errors import RefusalError, ResponseError
 from agent.extractors.base import DraftOutcome
-from agent.extractors.llm.failures import one_line, where
+from agent.extractors.llm.failures import where
+from agent.extractors.llm.reasons import shorten
 from agent.grounding import ArticleIndex, Grounder
 from agent.items import KINDS, Kind, clear_references, first_error
 from agent.schema import ExtractionDraft, Usage
@@ -80,7 +81,7 @@ def empty_reply(completion: Any) -> str:
         if not text:
             return "the server answered with an empty body"
         kind = "an HTML page" if text[:1] == "<" else "text"
-        return f"the server answered with {kind}, not a chat completion: {one_line(text, 80)!r}"
+        return f"the server answered with {kind}, not a chat completion: {shorten(text)[:80]!r}"
     if completion is None:
         return "the server sent no completion"
     if not getattr(completion, "choices", None):
