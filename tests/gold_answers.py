@@ -10,23 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent.eval.suite import load_case
+from agent.eval.suite import as_draft, load_case
 from tests.scripted_server import Reply, answer, error
-
-
-def draft_of(gold: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """A gold file as the model would fill the draft: quotes as text, no dates, no flags."""
-    out: dict[str, Any] = {}
-    for kind, items in gold.items():
-        out[kind] = []
-        for item in items:
-            body = {k: v for k, v in item.items() if k not in ("optional", "date")}
-            quotes = body["evidence"]
-            body["evidence"] = (
-                [q["text"] for q in quotes] if isinstance(quotes, list) else quotes["text"]
-            )
-            out[kind].append(body)
-    return out
 
 
 def flawed(draft: dict[str, Any], n: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -52,7 +37,7 @@ def gold_responder(cases: Path, refused: int = 9) -> Any:
     for n, folder in enumerate(sorted(p for p in cases.iterdir() if p.is_dir())):
         case = load_case(folder)
         gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
-        final, first = flawed(draft_of(gold), n)
+        final, first = flawed(as_draft(gold), n)
         key = json.dumps(case.text[:300], ensure_ascii=False)[1:-1]
         answers[key] = (final, first, n == refused)
 

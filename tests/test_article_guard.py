@@ -32,9 +32,8 @@ def extract_args(inputs: Path, out: Path, config: Path) -> list[str]:
     return ["extract", str(inputs), "-o", str(out), "-m", "fake", "--config", str(config)]
 
 
-class _Surrogate:
-    """An extractor whose result for one article holds half a surrogate pair (no JSON writer
-    can write it). The LLM extractor cleans what models write; any extractor is guarded."""
+class _Stub:
+    """An extractor with no model: empty drafts, unless a subclass says otherwise."""
 
     label = "stub"
     prompt_info: PromptInfo | None = None
@@ -43,15 +42,24 @@ class _Surrogate:
     meter = Meter()
 
     async def extract(self, article: Article) -> DraftOutcome:
-        event = {"id": "E1", "event_type": "attack", "summary": "An ambush \ud800 at dawn.",
-                 "evidence": [article.text]}  # fmt: skip
-        draft = ExtractionDraft.model_validate(
-            {"events": [event] if article.id == "a2" else [], "casualties": [], "causes": []}
-        )
+        draft = ExtractionDraft.model_validate(self.draft(article))
         return DraftOutcome(draft=draft, usage=Usage(), index=ArticleIndex(article.text))
+
+    def draft(self, article: Article) -> dict[str, Any]:
+        return {"events": [], "casualties": [], "causes": []}
 
     async def aclose(self) -> None:
         return None
+
+
+class _Surrogate(_Stub):
+    """Its result for article a2 holds half a surrogate pair (no JSON writer can write it).
+    The LLM extractor cleans what models write; any extractor is guarded."""
+
+    def draft(self, article: Article) -> dict[str, Any]:
+        event = {"id": "E1", "event_type": "attack", "summary": "An ambush \ud800 at dawn.",
+                 "evidence": [article.text]}  # fmt: skip
+        return {"events": [event] if article.id == "a2" else [], "casualties": [], "causes": []}
 
 
 def test_result_with_a_lone_surrogate_fails_that_article_only() -> None:
@@ -86,23 +94,13 @@ def test_a_lone_surrogate_from_a_model_is_replaced_and_the_article_kept(
     assert a2["events"][0]["summary"] == "An ambush \ufffd east of Mayadin."
 
 
-class _Exploding:
-    """An extractor that raises what no code path foresaw, for one article."""
+class _Exploding(_Stub):
+    """Raises what no code path foresaw, for one article."""
 
-    label = "stub"
-    prompt_info: PromptInfo | None = None
-    cache_identity: Mapping[str, Any] | None = None
-    prices = Prices()
-    meter = Meter()
-
-    async def extract(self, article: Article) -> DraftOutcome:
+    def draft(self, article: Article) -> dict[str, Any]:
         if article.id == "boom":
             raise RecursionError("maximum recursion depth exceeded")
-        draft = ExtractionDraft(events=[], casualties=[], causes=[])
-        return DraftOutcome(draft=draft, usage=Usage(), index=ArticleIndex(article.text))
-
-    async def aclose(self) -> None:
-        return None
+        return super().draft(article)
 
 
 def test_unforeseen_exception_is_one_failed_article_of_kind_internal() -> None:

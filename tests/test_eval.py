@@ -15,28 +15,13 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.errors import UsageError
 from agent.eval.gates import drop_failures, gate_failures, parse_threshold
-from agent.eval.suite import load_case
+from agent.eval.suite import as_draft, load_case
 from tests.helpers import ROOT
 from tests.scripted_server import Reply, ScriptedServer, answer
 
 runner = CliRunner()
 CASES = ROOT / "evals" / "cases"
 PICKED = ("c01-syria-badia-ambush", "c02-syria-idlib-airstrikes", "c04-yemen-marib-front")
-
-
-def draft_of(gold: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """A gold file as the model would fill the draft: quotes as text, no dates, no flags."""
-    out: dict[str, Any] = {}
-    for kind, items in gold.items():
-        out[kind] = []
-        for item in items:
-            body = {k: v for k, v in item.items() if k not in ("optional", "date")}
-            quotes = body["evidence"]
-            body["evidence"] = (
-                [q["text"] for q in quotes] if isinstance(quotes, list) else quotes["text"]
-            )
-            out[kind].append(body)
-    return out
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def serve_gold(server: ScriptedServer, suite: Path, perturb: str | None = None) 
     drafts = {}
     for folder in sorted((suite / "cases").iterdir()):
         case = load_case(folder)
-        draft = draft_of(json.loads((folder / "gold.json").read_text(encoding="utf-8")))
+        draft = as_draft(json.loads((folder / "gold.json").read_text(encoding="utf-8")))
         if case.id == perturb:
             draft = copy.deepcopy(draft)
             # a wrong source: nothing in grounding can catch it, only the gold can

@@ -110,7 +110,7 @@ def ground_gold(case: EvalCase) -> None:
                 valid = False
                 case.problems.append(f"{_where(kind, item)}: {first_error(exc)}")
     if valid:  # grounding needs items of the right shape
-        draft = ExtractionDraft.model_validate(_as_draft(case.gold))
+        draft = ExtractionDraft.model_validate(as_draft(case.gold))
         found = Grounder(index).problems(draft)
         for (kind, n), problems in sorted(found.items()):
             where = _where(kind, case.gold[kind][n])
@@ -136,12 +136,12 @@ def _align_quotes(item: dict[str, Any], index: ArticleIndex) -> None:
     item["evidence"] = aligned if isinstance(quotes, list) else aligned[0]
 
 
-def _as_draft(gold: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def as_draft(gold: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Gold items as a model would fill the draft: quotes as text, no dates, no flags."""
     draft: dict[str, list[dict[str, Any]]] = {}
     for kind in KINDS:
         draft[kind] = []
-        for item in gold[kind]:
+        for item in gold.get(kind, []):
             body = {k: v for k, v in item.items() if k not in ("optional", "date")}
             quotes = body["evidence"]
             texts = [q["text"] for q in quotes] if isinstance(quotes, list) else None
