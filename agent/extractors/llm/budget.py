@@ -163,10 +163,16 @@ class Budgeting:
         budget (truncated). A complete, valid answer that happens to end at its budget is kept."""
         if answered:
             return
-        done, prompt = seen.completion_tokens, seen.prompt_tokens
+        done, prompt, window = seen.completion_tokens, seen.prompt_tokens, self.window
         stopped = seen.finish_reason in ("length", "tool_calls")
-        known = self.window and done is not None and prompt is not None
-        if stopped and known and done < budget and prompt + done >= self.window - 2:  # type: ignore[operator]
+        if (
+            stopped
+            and window is not None
+            and done is not None
+            and prompt is not None
+            and done < budget
+            and prompt + done >= window - 2
+        ):
             raise ContextLengthError(
                 f"the server stopped the answer at {done} tokens, before its budget of "
                 f"{budget}: the prompt ({prompt} tokens) and the answer filled the context "
